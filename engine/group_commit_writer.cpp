@@ -1,0 +1,352 @@
+#include "engine/group_commit_writer.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <optional>
+
+#include "engine/bytes.h"
+#include "engine/store_layout.h"
+#include "events/event_encoding.h"
+#include "events/event_view.h"
+
+namespace pos {
+
+namespace {
+const std::string kZeroHash(kHashSize, '\0');
+
+std::string DescribeOrigin(std::string_view origin) { return ToHex(origin); }
+}  // namespace
+
+// One group commit: the WriteBatch being built and the state it leads to.
+// Lookups fall through from this group's overlay to the committed state and
+// then to the database.
+class GroupCommitWriter::Group {
+ public:
+  Group(GroupCommitWriter& writer, const CommittedState& committed)
+      : writer_(writer), committed_(committed), next_seq_(committed.last_local_seq + 1) {}
+
+  Result<AppendReceipt> AddLocal(const AppendBatch& batch) {
+    POS_RETURN_IF_ERROR(ValidateStreamName(batch.stream).WithContext("append"));
+    if (batch.events.empty()) return Status::InvalidArgument("append to " + batch.stream + ": no events");
+    for (const NewEvent& event : batch.events) {
+      const EventTypeInfo* info = FindEventType(static_cast<uint32_t>(event.type));
+      if (info == nullptr) {
+        return Status::InvalidArgument("append to " + batch.stream + ": unknown event type " +
+                                       std::to_string(static_cast<uint32_t>(event.type)));
+      }
+      if (!info->verify_payload(event.payload.data(), event.payload.size())) {
+        return Status::InvalidArgument("append to " + batch.stream + ": payload is not a well-formed " +
+                                       std::string(info->name));
+      }
+    }
+    POS_ASSIGN_OR_RETURN(uint64_t version, StreamVersion(batch.stream));
+    if (batch.expected_version != kAnyVersion && batch.expected_version != version) {
+      return Status::Conflict("stream " + batch.stream + " is at version " + std::to_string(version) +
+                              ", expected " + std::to_string(batch.expected_version));
+    }
+    ChainHead head = Head(writer_.node_id_);
+    AppendReceipt receipt;
+    receipt.first_local_seq = next_seq_;
+    receipt.first_origin_seq = head.seq + 1;
+    const int64_t wall = writer_.clock_->NowMicros();
+    for (const NewEvent& event : batch.events) {
+      EventBodyFields fields;
+      fields.origin = writer_.node_id_;
+      fields.origin_seq = head.seq + 1;
+      fields.stream = batch.stream;
+      fields.stream_version = ++version;
+      fields.type = static_cast<uint32_t>(event.type);
+      fields.hlc = writer_.hlc_.Now();
+      fields.wall_time_us = wall;
+      fields.user = batch.user;
+      fields.prev_hash = head.hash;
+      fields.payload = event.payload;
+      SealedEvent sealed = SealEvent(fields);
+      PutEvent(sealed.bytes, writer_.node_id_, fields.origin_seq, batch.stream, fields.stream_version);
+      head = ChainHead{fields.origin_seq, std::move(sealed.hash)};
+    }
+    SetHead(writer_.node_id_, head);
+    stream_versions_[batch.stream] = version;
+    receipt.last_local_seq = next_seq_ - 1;
+    receipt.stream_version = version;
+    return receipt;
+  }
+
+  // All-or-nothing: a bad event refuses the whole request.
+  Result<ReplicationReceipt> AddReplicated(const std::vector<std::string>& events) {
+    std::unordered_map<std::string, ChainHead> scratch_heads;
+    std::unordered_map<std::string, uint64_t> scratch_versions;
+    std::unordered_map<std::string, std::string> scratch_hashes;  // OriginKey -> hash
+    struct Accepted {
+      const std::string* bytes;
+      std::string origin;
+      uint64_t origin_seq;
+      std::string stream;
+      uint64_t stream_version;
+      uint64_t hlc;
+    };
+    std::vector<Accepted> accepted;
+    ReplicationReceipt receipt;
+    for (size_t i = 0; i < events.size(); ++i) {
+      auto parsed = EventView::Parse(events[i]);
+      if (!parsed.ok()) return parsed.status().WithContext("replicated event #" + std::to_string(i));
+      const EventView& event = parsed.value();
+      const std::string origin(event.origin());
+      const std::string where = "event " + DescribeOrigin(origin) + "/" + std::to_string(event.origin_seq());
+      POS_RETURN_IF_ERROR(event.VerifyHash().WithContext(where));
+      POS_RETURN_IF_ERROR(event.VerifyPayload().WithContext(where));
+      auto found = scratch_heads.find(origin);
+      ChainHead head = found != scratch_heads.end() ? found->second : Head(origin);
+      if (event.origin_seq() <= head.seq) {
+        POS_RETURN_IF_ERROR(CheckDuplicate(event, where, scratch_hashes));
+        ++receipt.duplicates;
+        continue;
+      }
+      if (event.origin_seq() != head.seq + 1) {
+        return Status::Corruption(where + ": gap, this store holds that origin up to seq " +
+                                  std::to_string(head.seq));
+      }
+      if (event.prev_hash() != head.hash) {
+        return Status::Corruption(where + ": previous hash does not match the stored chain head");
+      }
+      scratch_heads[origin] = ChainHead{event.origin_seq(), std::string(event.hash())};
+      scratch_hashes[layout::OriginKey(origin, event.origin_seq())] = std::string(event.hash());
+      std::string stream(event.stream());
+      auto known = scratch_versions.find(stream);
+      uint64_t current = 0;
+      if (known != scratch_versions.end()) {
+        current = known->second;
+      } else {
+        POS_ASSIGN_OR_RETURN(current, StreamVersion(stream));
+      }
+      scratch_versions[stream] = std::max(current, event.stream_version());
+      accepted.push_back({&events[i], origin, event.origin_seq(), std::move(stream), event.stream_version(),
+                          event.hlc()});
+    }
+    for (const Accepted& a : accepted) {
+      writer_.hlc_.Observe(a.hlc);
+      PutEvent(*a.bytes, a.origin, a.origin_seq, a.stream, a.stream_version);
+    }
+    for (auto& [origin, head] : scratch_heads) SetHead(origin, head);
+    for (auto& [stream, version] : scratch_versions) stream_versions_[stream] = version;
+    pending_hashes_.merge(scratch_hashes);
+    receipt.appended = accepted.size();
+    receipt.last_local_seq = next_seq_ - 1;
+    return receipt;
+  }
+
+  bool empty() const { return next_seq_ == committed_.last_local_seq + 1; }
+  rocksdb::WriteBatch& batch() { return batch_; }
+
+  CommittedState NextState() const {
+    CommittedState next = committed_;
+    next.last_local_seq = next_seq_ - 1;
+    for (const auto& [origin, head] : heads_) next.heads[origin] = head;
+    return next;
+  }
+
+ private:
+  ChainHead Head(const std::string& origin) const {
+    if (auto it = heads_.find(origin); it != heads_.end()) return it->second;
+    if (auto it = committed_.heads.find(origin); it != committed_.heads.end()) return it->second;
+    return ChainHead{0, kZeroHash};
+  }
+
+  void SetHead(const std::string& origin, const ChainHead& head) {
+    heads_[origin] = head;
+    batch_.Put(writer_.families_.meta, layout::HeadKey(origin), layout::HeadValue(head.seq, head.hash));
+  }
+
+  Result<uint64_t> StreamVersion(const std::string& stream) const {
+    if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) return it->second;
+    std::string prefix = layout::StreamPrefix(stream);
+    std::string upper = prefix + std::string(8 + kNodeIdSize, '\xFF');
+    std::unique_ptr<rocksdb::Iterator> it(writer_.db_->NewIterator(rocksdb::ReadOptions(), writer_.families_.by_stream));
+    it->SeekForPrev(upper);
+    if (!it->status().ok()) return Status::IoError("reading stream index: " + it->status().ToString());
+    if (!it->Valid() || !it->key().starts_with(prefix)) return uint64_t{0};
+    return layout::StreamKeyVersion(it->key().ToStringView(), prefix.size());
+  }
+
+  // A replicated event at or below the head must equal the copy already held:
+  // same (origin, seq) with other bytes is a forked chain, never a duplicate.
+  Status CheckDuplicate(const EventView& event, const std::string& where,
+                        const std::unordered_map<std::string, std::string>& request_hashes) const {
+    const std::string key = layout::OriginKey(event.origin(), event.origin_seq());
+    const std::string* pending = nullptr;
+    if (auto it = request_hashes.find(key); it != request_hashes.end()) pending = &it->second;
+    if (auto it = pending_hashes_.find(key); pending == nullptr && it != pending_hashes_.end()) pending = &it->second;
+    if (pending != nullptr) {
+      if (*pending == event.hash()) return Status::Ok();
+      return Status::Corruption(where + ": differs from the event with the same origin and seq in this batch");
+    }
+    std::string local;
+    auto s = writer_.db_->Get(rocksdb::ReadOptions(), writer_.families_.by_origin, key, &local);
+    if (!s.ok()) return Status::IoError(where + ": looking up the stored copy: " + s.ToString());
+    std::string stored;
+    s = writer_.db_->Get(rocksdb::ReadOptions(), writer_.families_.log, local, &stored);
+    if (!s.ok()) return Status::IoError(where + ": reading the stored copy: " + s.ToString());
+    auto stored_view = EventView::Parse(stored);
+    if (!stored_view.ok() || stored_view->hash() != event.hash()) {
+      return Status::Corruption(where + ": differs from the event stored under the same origin and seq");
+    }
+    return Status::Ok();
+  }
+
+  void PutEvent(std::string_view bytes, std::string_view origin, uint64_t origin_seq, std::string_view stream,
+                uint64_t stream_version) {
+    const uint64_t seq = next_seq_++;
+    const std::string seq_value = BigEndian64(seq);
+    batch_.Put(writer_.families_.log, layout::LogKey(seq), rocksdb::Slice(bytes.data(), bytes.size()));
+    batch_.Put(writer_.families_.by_origin, layout::OriginKey(origin, origin_seq), seq_value);
+    batch_.Put(writer_.families_.by_stream, layout::StreamKey(stream, stream_version, origin), seq_value);
+  }
+
+  GroupCommitWriter& writer_;
+  const CommittedState& committed_;
+  uint64_t next_seq_;
+  rocksdb::WriteBatch batch_;
+  std::unordered_map<std::string, ChainHead> heads_;
+  std::unordered_map<std::string, uint64_t> stream_versions_;
+  std::unordered_map<std::string, std::string> pending_hashes_;  // replicated in this group: OriginKey -> hash
+};
+
+GroupCommitWriter::GroupCommitWriter(rocksdb::DB* db, ColumnFamilies families, std::string node_id,
+                                     std::shared_ptr<Clock> clock, CommittedState initial,
+                                     size_t max_events_per_commit)
+    : db_(db),
+      families_(families),
+      node_id_(std::move(node_id)),
+      clock_(std::move(clock)),
+      hlc_(clock_),
+      max_events_per_commit_(max_events_per_commit),
+      committed_(std::move(initial)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+GroupCommitWriter::~GroupCommitWriter() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  committed_cv_.notify_all();
+  thread_.join();
+}
+
+std::future<Result<AppendReceipt>> GroupCommitWriter::Submit(AppendBatch batch) {
+  LocalWork work{std::move(batch), {}};
+  auto future = work.done.get_future();
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_) {
+      work.done.set_value(Status::Unavailable("the store is closing"));
+      return future;
+    }
+    queue_.emplace_back(std::move(work));
+  }
+  queue_cv_.notify_one();
+  return future;
+}
+
+std::future<Result<ReplicationReceipt>> GroupCommitWriter::SubmitReplicated(std::vector<std::string> events) {
+  ReplicatedWork work{std::move(events), {}};
+  auto future = work.done.get_future();
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_) {
+      work.done.set_value(Status::Unavailable("the store is closing"));
+      return future;
+    }
+    queue_.emplace_back(std::move(work));
+  }
+  queue_cv_.notify_one();
+  return future;
+}
+
+size_t GroupCommitWriter::EventCount(const Work& work) const {
+  if (const auto* local = std::get_if<LocalWork>(&work)) return local->batch.events.size();
+  return std::get<ReplicatedWork>(work).events.size();
+}
+
+void GroupCommitWriter::Run() {
+  for (;;) {
+    std::vector<Work> taken;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping with nothing left to do
+      size_t events = 0;
+      while (!queue_.empty() && (taken.empty() || events + EventCount(queue_.front()) <= max_events_per_commit_)) {
+        events += EventCount(queue_.front());
+        taken.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+
+    CommittedState committed_now;
+    {
+      std::lock_guard lock(state_mutex_);
+      committed_now = committed_;
+    }
+    Group group(*this, committed_now);
+    std::vector<std::variant<Result<AppendReceipt>, Result<ReplicationReceipt>>> outcomes;
+    outcomes.reserve(taken.size());
+    for (Work& work : taken) {
+      if (auto* local = std::get_if<LocalWork>(&work)) {
+        outcomes.emplace_back(group.AddLocal(local->batch));
+      } else {
+        outcomes.emplace_back(group.AddReplicated(std::get<ReplicatedWork>(work).events));
+      }
+    }
+
+    Status write_status;
+    if (!group.empty()) {
+      rocksdb::WriteOptions options;
+      options.sync = true;
+      auto s = db_->Write(options, &group.batch());
+      if (!s.ok()) write_status = Status::IoError("writing to the event log failed, nothing was stored: " + s.ToString());
+    }
+    if (write_status.ok()) {
+      {
+        std::lock_guard lock(state_mutex_);
+        committed_ = group.NextState();
+      }
+      committed_cv_.notify_all();
+    }
+
+    for (size_t i = 0; i < taken.size(); ++i) {
+      if (auto* local = std::get_if<LocalWork>(&taken[i])) {
+        auto& outcome = std::get<Result<AppendReceipt>>(outcomes[i]);
+        local->done.set_value(write_status.ok() || !outcome.ok() ? std::move(outcome) : Result<AppendReceipt>(write_status));
+      } else {
+        auto& outcome = std::get<Result<ReplicationReceipt>>(outcomes[i]);
+        std::get<ReplicatedWork>(taken[i]).done.set_value(
+            write_status.ok() || !outcome.ok() ? std::move(outcome) : Result<ReplicationReceipt>(write_status));
+      }
+    }
+  }
+}
+
+uint64_t GroupCommitWriter::LastSequence() const {
+  std::lock_guard lock(state_mutex_);
+  return committed_.last_local_seq;
+}
+
+ChainHeads GroupCommitWriter::Heads() const {
+  std::lock_guard lock(state_mutex_);
+  return committed_.heads;
+}
+
+uint64_t GroupCommitWriter::WaitForEventsAfter(uint64_t after_seq, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_mutex_);
+  committed_cv_.wait_for(lock, timeout, [&] {
+    if (committed_.last_local_seq > after_seq) return true;
+    std::lock_guard queue_lock(queue_mutex_);
+    return stopping_;
+  });
+  return committed_.last_local_seq;
+}
+
+}  // namespace pos

@@ -1,0 +1,63 @@
+// The registry of event types: a stable numeric id per type, its name, its
+// sync category, and how to verify and print its payload.
+//
+// Ids are never reused and never renumbered (docs/events.md). A later issue adds
+// its types here: one enumerator, one line in event_types.cpp.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace flatbuffers {
+struct TypeTable;
+}
+
+namespace pos {
+
+enum class EventType : uint32_t {
+  kNodeInitialised = 1,
+
+  kTaxRateCreated = 100,
+  kTaxRateChanged = 101,
+  kTaxRateRetired = 102,
+  kArticleCreated = 110,
+  kArticleChanged = 111,
+  kArticleRetired = 112,
+  kUserCreated = 120,
+  kUserChanged = 121,
+  kUserRetired = 122,
+};
+
+// What a type is for replication (sync modes choose categories) and for readers.
+enum class EventCategory : uint8_t {
+  kSystem = 0,      // node lifecycle
+  kMasterData = 1,  // articles, tax rates, users
+  kReceipt = 2,
+  kFiscal = 3,
+  kLicense = 4,
+  kDevice = 5,
+  kSync = 6,
+};
+
+std::string_view EventCategoryName(EventCategory category);
+
+struct EventTypeInfo {
+  EventType type;
+  std::string_view name;
+  EventCategory category;
+  // True when `bytes` is a well-formed payload buffer of this type.
+  bool (*verify_payload)(const uint8_t* bytes, size_t size);
+  // The FlatBuffers mini-reflection table of the payload's root table.
+  const flatbuffers::TypeTable* (*payload_type_table)();
+};
+
+const EventTypeInfo* FindEventType(uint32_t id);
+const EventTypeInfo* FindEventTypeByName(std::string_view name);
+std::span<const EventTypeInfo> AllEventTypes();
+
+// The payload rendered as a JSON object text ("{}" when the type is unknown).
+std::string PayloadToJson(uint32_t type_id, std::span<const uint8_t> payload);
+
+}  // namespace pos
