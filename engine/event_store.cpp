@@ -56,6 +56,7 @@ bool DirectoryIsEmpty(const fs::path& path) {
 
 std::vector<uint8_t> NodeInitialisedPayload(const CreateStoreOptions& create) {
   flatbuffers::FlatBufferBuilder b;
+  b.ForceDefaults(true);  // every field is in the bytes, so `pos log` shows it
   b.Finish(fb::CreateNodeInitialisedDirect(b, create.node_name.c_str(),
                                            create.hub ? fb::NodeRole::Hub : fb::NodeRole::Till,
                                            create.currency.c_str(), "0.1.0"));
@@ -262,6 +263,16 @@ EventStore::~EventStore() {
 }
 
 Result<AppendReceipt> EventStore::Append(AppendBatch batch) { return writer_->Submit(std::move(batch)).get(); }
+
+std::vector<Result<AppendReceipt>> EventStore::AppendMany(std::vector<AppendBatch> batches) {
+  std::vector<std::future<Result<AppendReceipt>>> pending;
+  pending.reserve(batches.size());
+  for (AppendBatch& batch : batches) pending.push_back(writer_->Submit(std::move(batch)));
+  std::vector<Result<AppendReceipt>> results;
+  results.reserve(pending.size());
+  for (auto& future : pending) results.push_back(future.get());
+  return results;
+}
 
 Result<ReplicationReceipt> EventStore::AppendReplicated(std::vector<std::string> events) {
   return writer_->SubmitReplicated(std::move(events)).get();

@@ -111,6 +111,9 @@ class EventStore {
 
   // Blocks until the batch is durable or refused. Thread-safe.
   Result<AppendReceipt> Append(AppendBatch batch);
+  // Submits all batches at once so they share group commits; blocks until each
+  // is durable or refused. Results are in the order of `batches`.
+  std::vector<Result<AppendReceipt>> AppendMany(std::vector<AppendBatch> batches);
   // Stores events received from another node, byte for byte (see the contract above).
   Result<ReplicationReceipt> AppendReplicated(std::vector<std::string> events);
 

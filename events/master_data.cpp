@@ -95,6 +95,7 @@ Status ValidateUser(const User& user) {
 
 std::vector<uint8_t> EncodeTaxRate(const TaxRate& rate, bool changed) {
   flatbuffers::FlatBufferBuilder b;
+  b.ForceDefaults(true);  // every field is in the bytes, so `pos log` shows it
   auto data = fb::CreateTaxRateDataDirect(b, rate.code.c_str(), rate.name.c_str(), rate.rate_basis_points);
   if (changed) {
     b.Finish(fb::CreateTaxRateChanged(b, data));
@@ -106,6 +107,7 @@ std::vector<uint8_t> EncodeTaxRate(const TaxRate& rate, bool changed) {
 
 std::vector<uint8_t> EncodeArticle(const Article& article, bool changed) {
   flatbuffers::FlatBufferBuilder b;
+  b.ForceDefaults(true);  // every field is in the bytes, so `pos log` shows it
   std::vector<flatbuffers::Offset<flatbuffers::String>> barcodes;
   for (const auto& code : article.barcodes) barcodes.push_back(b.CreateString(code));
   auto data = fb::CreateArticleDataDirect(b, article.code.c_str(), article.name.c_str(), article.gross_price,
@@ -120,6 +122,7 @@ std::vector<uint8_t> EncodeArticle(const Article& article, bool changed) {
 
 std::vector<uint8_t> EncodeUser(const User& user, bool changed) {
   flatbuffers::FlatBufferBuilder b;
+  b.ForceDefaults(true);  // every field is in the bytes, so `pos log` shows it
   auto data = fb::CreateUserDataDirect(b, user.id.c_str(), user.name.c_str(),
                                        static_cast<fb::UserRole>(user.role), user.pin_hash.c_str());
   if (changed) {
@@ -132,6 +135,7 @@ std::vector<uint8_t> EncodeUser(const User& user, bool changed) {
 
 std::vector<uint8_t> EncodeRetired(uint32_t retired_type, std::string_view key) {
   flatbuffers::FlatBufferBuilder b;
+  b.ForceDefaults(true);  // every field is in the bytes, so `pos log` shows it
   auto text = b.CreateString(key.data(), key.size());
   switch (static_cast<EventType>(retired_type)) {
     case EventType::kTaxRateRetired: b.Finish(fb::CreateTaxRateRetired(b, text)); break;

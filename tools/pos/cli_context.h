@@ -1,0 +1,63 @@
+// What every `pos` subcommand shares: the global options, opening the node's
+// store with its projections caught up, and reporting errors and results.
+//
+// Exit codes: 0 ok; 1 the command failed (the message says why); 2 the command
+// line is malformed; 3 `pos verify` found a damaged log.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine/event_store.h"
+#include "engine/status.h"
+#include "projections/projection_runner.h"
+
+namespace pos::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitVerifyFailed = 3;
+
+struct GlobalOptions {
+  std::string data_dir = "./pos-data";
+  bool json = false;
+  bool quiet = false;       // no progress output
+  std::string acting_user;  // recorded in the events this command writes
+};
+
+// An open store with the built-in projections registered and caught up.
+struct Node {
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<ProjectionRunner> runner;
+};
+
+class Context {
+ public:
+  GlobalOptions options;
+  int exit_code = kExitOk;
+
+  Result<Node> OpenNode(bool catch_up = true) const;
+  Result<std::unique_ptr<EventStore>> OpenStore() const;
+
+  // Prints "pos: error: <message>" to stderr (or {"error":…} on stdout with
+  // --json) and sets the exit code. Returns the exit code for convenience.
+  int Fail(const Status& status, int code = kExitFailed);
+  void PrintJson(const nlohmann::json& value) const;
+};
+
+// Each file in tools/pos adds its subcommands here.
+void AddInitCommand(CLI::App& app, Context& context);
+void AddTaxRateCommands(CLI::App& app, Context& context);
+void AddArticleCommands(CLI::App& app, Context& context);
+void AddUserCommands(CLI::App& app, Context& context);
+void AddCatalogCommands(CLI::App& app, Context& context);
+void AddLogCommand(CLI::App& app, Context& context);
+void AddVerifyCommand(CLI::App& app, Context& context);
+void AddReplayCommand(CLI::App& app, Context& context);
+void AddStatsCommand(CLI::App& app, Context& context);
+
+}  // namespace pos::cli

@@ -1,0 +1,40 @@
+// `pos init`: creates a node's store with a fresh node id.
+#include <iostream>
+
+#include "engine/bytes.h"
+#include "tools/pos/cli_context.h"
+
+namespace pos::cli {
+
+void AddInitCommand(CLI::App& app, Context& context) {
+  auto* cmd = app.add_subcommand("init", "Create a new node (till or hub) in the data directory");
+  cmd->footer("The directory must be absent or empty. The node id is random and never changes.\n"
+              "Example: pos --data ./till-1 init --node-name till-1 --currency EUR");
+  struct Args {
+    CreateStoreOptions create;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--node-name", args->create.node_name, "Name of this node: letters, digits, '-', '_', '.'")
+      ->required();
+  cmd->add_option("--currency", args->create.currency, "ISO 4217 currency of all amounts")->capture_default_str();
+  cmd->add_flag("--hub", args->create.hub, "Create a site hub instead of a till");
+  cmd->callback([&context, args] {
+    auto store = EventStore::Create(context.options.data_dir, args->create);
+    if (!store.ok()) {
+      context.Fail(store.status());
+      return;
+    }
+    const std::string node_id = ToHex((*store)->node_id());
+    if (context.options.json) {
+      context.PrintJson({{"node_id", node_id},
+                         {"node_name", (*store)->node_name()},
+                         {"data_dir", context.options.data_dir},
+                         {"role", args->create.hub ? "hub" : "till"}});
+    } else {
+      std::cout << "created " << (args->create.hub ? "hub" : "till") << " '" << (*store)->node_name() << "' in "
+                << context.options.data_dir << "\nnode id " << node_id << "\n";
+    }
+  });
+}
+
+}  // namespace pos::cli
