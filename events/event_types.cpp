@@ -3,7 +3,10 @@
 #include <array>
 
 #include "events/master_data_generated.h"
+#include "events/device_generated.h"
 #include "events/node_generated.h"
+#include "events/receipts_generated.h"
+#include "events/register_generated.h"
 #include "flatbuffers/minireflect.h"
 
 namespace pos {
@@ -31,6 +34,25 @@ constexpr std::array kEventTypes = {
     Entry<fb::UserCreated>(EventType::kUserCreated, "UserCreated", EventCategory::kMasterData),
     Entry<fb::UserChanged>(EventType::kUserChanged, "UserChanged", EventCategory::kMasterData),
     Entry<fb::UserRetired>(EventType::kUserRetired, "UserRetired", EventCategory::kMasterData),
+    Entry<fb::ReceiptOpened>(EventType::kReceiptOpened, "ReceiptOpened", EventCategory::kReceipt),
+    Entry<fb::LineAdded>(EventType::kLineAdded, "LineAdded", EventCategory::kReceipt),
+    Entry<fb::LineVoided>(EventType::kLineVoided, "LineVoided", EventCategory::kReceipt),
+    Entry<fb::LineDiscountGranted>(EventType::kLineDiscountGranted, "LineDiscountGranted", EventCategory::kReceipt),
+    Entry<fb::ReceiptDiscountGranted>(EventType::kReceiptDiscountGranted, "ReceiptDiscountGranted",
+                                      EventCategory::kReceipt),
+    Entry<fb::PaymentAdded>(EventType::kPaymentAdded, "PaymentAdded", EventCategory::kReceipt),
+    Entry<fb::ReceiptParked>(EventType::kReceiptParked, "ReceiptParked", EventCategory::kReceipt),
+    Entry<fb::ReceiptResumed>(EventType::kReceiptResumed, "ReceiptResumed", EventCategory::kReceipt),
+    Entry<fb::ReceiptCancelled>(EventType::kReceiptCancelled, "ReceiptCancelled", EventCategory::kReceipt),
+    Entry<fb::ReceiptClosed>(EventType::kReceiptClosed, "ReceiptClosed", EventCategory::kReceipt),
+    Entry<fb::CashierSignedOn>(EventType::kCashierSignedOn, "CashierSignedOn", EventCategory::kRegister),
+    Entry<fb::CashierSignedOff>(EventType::kCashierSignedOff, "CashierSignedOff", EventCategory::kRegister),
+    Entry<fb::CashMovementRecorded>(EventType::kCashMovementRecorded, "CashMovementRecorded",
+                                    EventCategory::kRegister),
+    Entry<fb::DayClosed>(EventType::kDayClosed, "DayClosed", EventCategory::kRegister),
+    Entry<fb::PermissionDenied>(EventType::kPermissionDenied, "PermissionDenied", EventCategory::kRegister),
+    Entry<fb::DeviceBound>(EventType::kDeviceBound, "DeviceBound", EventCategory::kDevice),
+    Entry<fb::DeviceRebound>(EventType::kDeviceRebound, "DeviceRebound", EventCategory::kDevice),
 };
 
 }  // namespace
@@ -44,6 +66,7 @@ std::string_view EventCategoryName(EventCategory category) {
     case EventCategory::kLicense: return "license";
     case EventCategory::kDevice: return "device";
     case EventCategory::kSync: return "sync";
+    case EventCategory::kRegister: return "register";
   }
   return "unknown";
 }

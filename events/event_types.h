@@ -28,6 +28,26 @@ enum class EventType : uint32_t {
   kUserCreated = 120,
   kUserChanged = 121,
   kUserRetired = 122,
+
+  kReceiptOpened = 200,
+  kLineAdded = 201,
+  kLineVoided = 202,
+  kLineDiscountGranted = 203,
+  kReceiptDiscountGranted = 204,
+  kPaymentAdded = 205,
+  kReceiptParked = 206,
+  kReceiptResumed = 207,
+  kReceiptCancelled = 208,
+  kReceiptClosed = 209,
+
+  kCashierSignedOn = 300,
+  kCashierSignedOff = 301,
+  kCashMovementRecorded = 302,
+  kDayClosed = 303,
+  kPermissionDenied = 304,
+
+  kDeviceBound = 400,
+  kDeviceRebound = 401,
 };
 
 // What a type is for replication (sync modes choose categories) and for readers.
@@ -39,6 +59,7 @@ enum class EventCategory : uint8_t {
   kLicense = 4,
   kDevice = 5,
   kSync = 6,
+  kRegister = 7,    // a till's own register: sign-on, cash movements, day closing
 };
 
 std::string_view EventCategoryName(EventCategory category);

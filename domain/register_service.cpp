@@ -1,0 +1,198 @@
+#include "domain/register_service.h"
+
+#include "engine/pin_hash.h"
+
+namespace pos {
+
+RegisterService::RegisterService(EventStore& store, ProjectionRunner& runner, std::shared_ptr<Clock> clock)
+    : store_(store), runner_(runner), clock_(std::move(clock)), register_(store.node_id()) {}
+
+Result<std::unique_ptr<RegisterService>> RegisterService::Load(EventStore& store, ProjectionRunner& runner,
+                                                               std::shared_ptr<Clock> clock) {
+  std::unique_ptr<RegisterService> service(new RegisterService(store, runner, std::move(clock)));
+  Status applied;
+  POS_RETURN_IF_ERROR(store.ScanOrigin(store.node_id(), 1, [&](uint64_t seq, std::string_view bytes) {
+    auto event = EventView::Parse(bytes);
+    applied = event.ok() ? service->register_.Apply(*event) : event.status();
+    if (!applied.ok()) applied = applied.WithContext("loading the register at local sequence " + std::to_string(seq));
+    return applied.ok();
+  }));
+  POS_RETURN_IF_ERROR(applied);
+  return service;
+}
+
+Result<CatalogView> RegisterService::Catalog() const {
+  POS_ASSIGN_OR_RETURN(ProjectionReader reader, runner_.Reader(CatalogProjection::kName));
+  return CatalogView(reader);
+}
+
+Result<Actor> RegisterService::SignedOnActor() const {
+  const auto& user_id = register_.signed_on();
+  if (!user_id.has_value()) return Status::FailedPrecondition("nobody is signed on at this till; sign on first");
+  POS_ASSIGN_OR_RETURN(CatalogView catalog, Catalog());
+  POS_ASSIGN_OR_RETURN(auto user, catalog.FindUser(*user_id));
+  if (!user.has_value()) return Status::FailedPrecondition("the signed-on user " + *user_id + " no longer exists");
+  return Actor{user->id, user->role};
+}
+
+Result<std::optional<Actor>> RegisterService::Authenticate(const std::optional<Approval>& approval) const {
+  if (!approval.has_value()) return std::optional<Actor>();
+  POS_ASSIGN_OR_RETURN(CatalogView catalog, Catalog());
+  POS_ASSIGN_OR_RETURN(auto user, catalog.FindUser(approval->user_id));
+  if (!user.has_value() || !VerifySecret(approval->pin, user->pin_hash)) {
+    return Status::PermissionDenied("approval refused: unknown user or wrong PIN for " + approval->user_id);
+  }
+  return std::optional<Actor>(Actor{user->id, user->role});
+}
+
+Status RegisterService::ApplyCommitted(uint64_t first, uint64_t last) {
+  Status applied;
+  POS_RETURN_IF_ERROR(store_.ScanLog(first, last, [&](uint64_t, std::string_view bytes) {
+    auto event = EventView::Parse(bytes);
+    applied = event.ok() ? register_.Apply(*event) : event.status();
+    return applied.ok();
+  }));
+  return applied;
+}
+
+Status RegisterService::Commit(Result<AppendBatch> decision, const Actor& actor, Permission permission,
+                               std::string_view command) {
+  if (!decision.ok()) {
+    if (decision.status().code() == StatusCode::kPermissionDenied) {
+      auto denied = store_.Append(register_.DeniedEvent(actor, permission, command));
+      if (denied.ok()) POS_RETURN_IF_ERROR(ApplyCommitted(denied->first_local_seq, denied->last_local_seq));
+    }
+    return decision.status();
+  }
+  POS_ASSIGN_OR_RETURN(AppendReceipt receipt, store_.Append(std::move(decision).value()));
+  return ApplyCommitted(receipt.first_local_seq, receipt.last_local_seq);
+}
+
+Status RegisterService::SignOn(const std::string& user_id, const std::string& pin) {
+  POS_ASSIGN_OR_RETURN(CatalogView catalog, Catalog());
+  POS_ASSIGN_OR_RETURN(auto user, catalog.FindUser(user_id));
+  if (!user.has_value() || !VerifySecret(pin, user->pin_hash)) {
+    return Status::PermissionDenied("sign-on refused: unknown user or wrong PIN for " + user_id);
+  }
+  return Commit(register_.DecideSignOn(*user), Actor{user->id, user->role}, Permission::kSell, "sign-on");
+}
+
+Status RegisterService::SignOff() {
+  return Commit(register_.DecideSignOff(), Actor{register_.signed_on().value_or(""), UserRole::kCashier},
+                Permission::kSell, "sign-off");
+}
+
+Result<std::string> RegisterService::Open(const std::optional<Approval>& approval, uint64_t refund_of_number,
+                                          bool training) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
+  auto decision = register_.DecideOpen(actor, approver, refund_of_number, training);
+  std::string stream = decision.ok() ? decision->stream : "";
+  POS_RETURN_IF_ERROR(Commit(std::move(decision), actor, refund_of_number ? Permission::kRefund : Permission::kSell,
+                             refund_of_number ? "open refund" : "open"));
+  return stream.substr(std::string_view("receipt/").size());
+}
+
+Result<ReceiptLine> RegisterService::AddLine(const std::string& receipt_id, const std::string& article_ref,
+                                             int64_t quantity, std::optional<int64_t> price,
+                                             const std::optional<Approval>& approval) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
+  POS_ASSIGN_OR_RETURN(CatalogView catalog, Catalog());
+  POS_ASSIGN_OR_RETURN(auto article, catalog.FindArticle(article_ref));
+  if (!article.has_value()) {
+    POS_ASSIGN_OR_RETURN(article, catalog.FindArticleByBarcode(article_ref));
+  }
+  if (!article.has_value()) return Status::NotFound("no article with code or barcode '" + article_ref + "'");
+  POS_ASSIGN_OR_RETURN(auto rate, catalog.FindTaxRate(article->tax_rate));
+  if (!rate.has_value()) {
+    return Status::FailedPrecondition("article " + article->code + " has tax rate " + article->tax_rate +
+                                      ", which no longer exists");
+  }
+  const Permission permission = price.has_value() ? Permission::kPriceOverride : Permission::kRefund;
+  POS_RETURN_IF_ERROR(Commit(register_.DecideAddLine(actor, approver, receipt_id, *article, *rate, quantity, price),
+                             actor, permission, "add line"));
+  const Receipt* receipt = register_.FindReceipt(receipt_id);
+  return receipt->lines.back();
+}
+
+Status RegisterService::VoidLine(const std::string& receipt_id, uint32_t line_no) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  return Commit(register_.DecideVoidLine(actor, receipt_id, line_no), actor, Permission::kSell, "void line");
+}
+
+Status RegisterService::DiscountLine(const std::string& receipt_id, uint32_t line_no, int64_t amount,
+                                     const std::optional<Approval>& approval) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
+  return Commit(register_.DecideLineDiscount(actor, approver, receipt_id, line_no, amount), actor,
+                Permission::kDiscount, "line discount");
+}
+
+Status RegisterService::DiscountReceipt(const std::string& receipt_id, int64_t amount,
+                                        const std::optional<Approval>& approval) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
+  return Commit(register_.DecideReceiptDiscount(actor, approver, receipt_id, amount), actor, Permission::kDiscount,
+                "receipt discount");
+}
+
+Status RegisterService::Pay(const std::string& receipt_id, const Payment& payment) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  return Commit(register_.DecidePayment(actor, receipt_id, payment), actor, Permission::kSell, "payment");
+}
+
+Status RegisterService::Park(const std::string& receipt_id) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  return Commit(register_.DecidePark(actor, receipt_id), actor, Permission::kSell, "park");
+}
+
+Status RegisterService::Resume(const std::string& receipt_id) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  return Commit(register_.DecideResume(actor, receipt_id), actor, Permission::kSell, "resume");
+}
+
+Status RegisterService::Cancel(const std::string& receipt_id, const std::string& reason,
+                               const std::optional<Approval>& approval) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
+  return Commit(register_.DecideCancel(actor, approver, receipt_id, reason), actor, Permission::kCancelReceipt,
+                "cancel receipt");
+}
+
+Result<CloseOutcome> RegisterService::Close(const std::string& receipt_id) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  auto decision = register_.DecideClose(actor, receipt_id);
+  if (!decision.ok()) return decision.status();
+  CloseOutcome outcome = decision->second;
+  POS_RETURN_IF_ERROR(Commit(std::move(decision->first), actor, Permission::kSell, "close"));
+  return outcome;
+}
+
+Status RegisterService::CashMovement(bool cash_in, int64_t amount, const std::string& reason,
+                                     const std::optional<Approval>& approval) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
+  return Commit(register_.DecideCashMovement(actor, approver, cash_in, amount, reason), actor,
+                Permission::kCashMovement, cash_in ? "cash in" : "cash out");
+}
+
+Result<ZReport> RegisterService::XReport() {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  POS_RETURN_IF_ERROR(Register::Authorise(actor, std::nullopt, Permission::kXReport).status());
+  return register_.XReport();
+}
+
+Result<ZReport> RegisterService::CloseDay(int64_t counted_cash, const std::optional<Approval>& approval) {
+  POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
+  POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
+  auto decision = register_.DecideDayClose(actor, approver, counted_cash, clock_->NowMicros());
+  if (!decision.ok()) {
+    return Commit(decision.status(), actor, Permission::kDayClose, "day close");
+  }
+  ZReport report = decision->second;
+  POS_RETURN_IF_ERROR(Commit(std::move(decision->first), actor, Permission::kDayClose, "day close"));
+  return report;
+}
+
+}  // namespace pos

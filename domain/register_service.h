@@ -1,0 +1,77 @@
+// RegisterService: one till's register on a real store. It authenticates users
+// against the catalog (PIN hashes), asks the Register to decide, appends the
+// decided events (durable before it returns) and applies exactly the committed
+// bytes back to the Register. A command refused for lack of permission appends
+// a PermissionDenied event and returns the refusal; any other refusal writes nothing.
+//
+// Not thread-safe: one caller at a time (the register actor, or one CLI run).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "domain/register.h"
+#include "engine/clock.h"
+#include "engine/event_store.h"
+#include "projections/catalog.h"
+#include "projections/projection_runner.h"
+
+namespace pos {
+
+// A second user's PIN-authenticated approval of a permissioned command.
+struct Approval {
+  std::string user_id;
+  std::string pin;
+};
+
+class RegisterService {
+ public:
+  // Replays this till's own events into a fresh Register. `runner` must have the
+  // catalog projection registered and caught up.
+  static Result<std::unique_ptr<RegisterService>> Load(EventStore& store, ProjectionRunner& runner,
+                                                       std::shared_ptr<Clock> clock = DefaultClock());
+
+  const Register& state() const { return register_; }
+
+  Status SignOn(const std::string& user_id, const std::string& pin);
+  Status SignOff();
+  Result<std::string> Open(const std::optional<Approval>& approval = std::nullopt, uint64_t refund_of_number = 0,
+                           bool training = false);
+  // `article` is an article code or a barcode.
+  Result<ReceiptLine> AddLine(const std::string& receipt_id, const std::string& article, int64_t quantity,
+                              std::optional<int64_t> price = std::nullopt,
+                              const std::optional<Approval>& approval = std::nullopt);
+  Status VoidLine(const std::string& receipt_id, uint32_t line_no);
+  Status DiscountLine(const std::string& receipt_id, uint32_t line_no, int64_t amount,
+                      const std::optional<Approval>& approval = std::nullopt);
+  Status DiscountReceipt(const std::string& receipt_id, int64_t amount,
+                         const std::optional<Approval>& approval = std::nullopt);
+  Status Pay(const std::string& receipt_id, const Payment& payment);
+  Status Park(const std::string& receipt_id);
+  Status Resume(const std::string& receipt_id);
+  Status Cancel(const std::string& receipt_id, const std::string& reason,
+                const std::optional<Approval>& approval = std::nullopt);
+  Result<CloseOutcome> Close(const std::string& receipt_id);
+  Status CashMovement(bool cash_in, int64_t amount, const std::string& reason,
+                      const std::optional<Approval>& approval = std::nullopt);
+  Result<ZReport> XReport();
+  Result<ZReport> CloseDay(int64_t counted_cash, const std::optional<Approval>& approval = std::nullopt);
+
+ private:
+  RegisterService(EventStore& store, ProjectionRunner& runner, std::shared_ptr<Clock> clock);
+  Result<CatalogView> Catalog() const;
+  Result<Actor> SignedOnActor() const;
+  Result<std::optional<Actor>> Authenticate(const std::optional<Approval>& approval) const;
+  // Appends the decided batch and applies what was committed. A kPermissionDenied
+  // decision is recorded as a PermissionDenied event and returned.
+  Status Commit(Result<AppendBatch> decision, const Actor& actor, Permission permission, std::string_view command);
+  Status ApplyCommitted(uint64_t first, uint64_t last);
+
+  EventStore& store_;
+  ProjectionRunner& runner_;
+  std::shared_ptr<Clock> clock_;
+  Register register_;
+};
+
+}  // namespace pos
