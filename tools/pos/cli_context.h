@@ -59,5 +59,6 @@ void AddLogCommand(CLI::App& app, Context& context);
 void AddVerifyCommand(CLI::App& app, Context& context);
 void AddReplayCommand(CLI::App& app, Context& context);
 void AddStatsCommand(CLI::App& app, Context& context);
+void AddDemoCommand(CLI::App& app, Context& context);
 
 }  // namespace pos::cli

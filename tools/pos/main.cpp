@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   AddVerifyCommand(app, context);
   AddReplayCommand(app, context);
   AddStatsCommand(app, context);
+  AddDemoCommand(app, context);
 
   try {
     app.parse(argc, argv);
