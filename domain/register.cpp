@@ -283,11 +283,13 @@ Result<std::string> Register::Authorise(const Actor& actor, const std::optional<
                                         Permission permission) {
   if (RoleAllows(actor.role, permission)) return std::string();
   if (approver.has_value() && RoleAllows(approver->role, permission)) return approver->user_id;
+  const std::string_view required = UserRoleName(RequiredRole(permission));
   std::string message = actor.user_id + " (" + std::string(UserRoleName(actor.role)) + ") may not " +
-                        std::string(PermissionName(permission)) + ": it needs the approval of a " +
-                        std::string(UserRoleName(RequiredRole(permission)));
+                        std::string(PermissionName(permission)) + ": it needs the approval of " +
+                        (required == "admin" ? "an " : "a ") + std::string(required);
   if (approver.has_value()) {
-    message += ", and " + approver->user_id + " is only a " + std::string(UserRoleName(approver->role));
+    message += ", and " + approver->user_id + " is " + (approver->role == UserRole::kAdmin ? "an " : "a ") +
+               std::string(UserRoleName(approver->role));
   }
   return Status::PermissionDenied(message);
 }

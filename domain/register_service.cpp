@@ -1,5 +1,6 @@
 #include "domain/register_service.h"
 
+#include "domain/device_binding.h"
 #include "engine/pin_hash.h"
 
 namespace pos {
@@ -18,6 +19,9 @@ Result<std::unique_ptr<RegisterService>> RegisterService::Load(EventStore& store
     return applied.ok();
   }));
   POS_RETURN_IF_ERROR(applied);
+  POS_ASSIGN_OR_RETURN(DeviceBinding binding, DeviceBinding::Load(store));
+  POS_ASSIGN_OR_RETURN(MachineIdentity machine, ReadMachineIdentity());
+  service->hardware_status_ = binding.Check(machine);
   return service;
 }
 
@@ -84,6 +88,7 @@ Status RegisterService::SignOff() {
 
 Result<std::string> RegisterService::Open(const std::optional<Approval>& approval, uint64_t refund_of_number,
                                           bool training) {
+  POS_RETURN_IF_ERROR(hardware_status_);
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
   POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
   auto decision = register_.DecideOpen(actor, approver, refund_of_number, training);

@@ -33,6 +33,8 @@ class RegisterService {
                                                        std::shared_ptr<Clock> clock = DefaultClock());
 
   const Register& state() const { return register_; }
+  // Ok, or why this till may not sell here (its store is bound to other hardware).
+  const Status& hardware_status() const { return hardware_status_; }
 
   Status SignOn(const std::string& user_id, const std::string& pin);
   Status SignOff();
@@ -72,6 +74,7 @@ class RegisterService {
   ProjectionRunner& runner_;
   std::shared_ptr<Clock> clock_;
   Register register_;
+  Status hardware_status_;
 };
 
 }  // namespace pos

@@ -895,6 +895,7 @@ TEST_F(EventStoreReplication, GapIsRefusedAndWritesNothing) {
   auto gap = b_->AppendReplicated(AEvents(4, 5));
   ASSERT_FALSE(gap.ok());
   EXPECT_EQ(gap.status().code(), StatusCode::kCorruption) << gap.status().ToString();
+  EXPECT_NE(gap.status().message().find("gap"), std::string::npos) << gap.status().message();
   ExpectUnchanged(last, heads);
 
   // A gap after a good event refuses the good one too (all or nothing).
@@ -903,6 +904,7 @@ TEST_F(EventStoreReplication, GapIsRefusedAndWritesNothing) {
   auto hole = b_->AppendReplicated(with_hole);
   ASSERT_FALSE(hole.ok());
   EXPECT_EQ(hole.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(hole.status().message().find("gap"), std::string::npos) << hole.status().message();
   ExpectUnchanged(last, heads);
 
   // Starting a new origin anywhere but at seq 1 is a gap too.
@@ -914,6 +916,7 @@ TEST_F(EventStoreReplication, GapIsRefusedAndWritesNothing) {
   auto no_start = b_->AppendReplicated({c_events[1]});
   ASSERT_FALSE(no_start.ok());
   EXPECT_EQ(no_start.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(no_start.status().message().find("gap"), std::string::npos) << no_start.status().message();
   ExpectUnchanged(last, heads);
 
   // The proper continuation still works.

@@ -60,5 +60,6 @@ void AddVerifyCommand(CLI::App& app, Context& context);
 void AddReplayCommand(CLI::App& app, Context& context);
 void AddStatsCommand(CLI::App& app, Context& context);
 void AddDemoCommand(CLI::App& app, Context& context);
+void AddDeviceCommands(CLI::App& app, Context& context);
 
 }  // namespace pos::cli

@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "domain/device_binding.h"
 #include "domain/master_data_service.h"
 #include "domain/register_service.h"
 #include "domain/tax_calculator.h"
@@ -166,6 +167,7 @@ Status RunTill(const DemoOptions& options, const CatalogImport& catalog, size_t 
   day.data_dir = (std::filesystem::path(options.root) / day.name).string();
   POS_ASSIGN_OR_RETURN(auto store, EventStore::Create(day.data_dir, {.node_name = day.name}));
   day.node_id_hex = ToHex(store->node_id());
+  POS_RETURN_IF_ERROR(DeviceBinding::BindToThisMachine(*store, "root"));
   ProjectionRunner runner(*store);
   POS_RETURN_IF_ERROR(RegisterBuiltinProjections(runner));
   POS_RETURN_IF_ERROR(runner.CatchUp());

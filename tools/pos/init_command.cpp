@@ -1,6 +1,7 @@
 // `pos init`: creates a node's store with a fresh node id.
 #include <iostream>
 
+#include "domain/device_binding.h"
 #include "engine/bytes.h"
 #include "tools/pos/cli_context.h"
 
@@ -22,6 +23,10 @@ void AddInitCommand(CLI::App& app, Context& context) {
     auto store = EventStore::Create(context.options.data_dir, args->create);
     if (!store.ok()) {
       context.Fail(store.status());
+      return;
+    }
+    if (Status bound = DeviceBinding::BindToThisMachine(**store, context.options.acting_user); !bound.ok()) {
+      context.Fail(bound.WithContext("binding the new store to this machine"));
       return;
     }
     const std::string node_id = ToHex((*store)->node_id());

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   AddReplayCommand(app, context);
   AddStatsCommand(app, context);
   AddDemoCommand(app, context);
+  AddDeviceCommands(app, context);
 
   try {
     app.parse(argc, argv);

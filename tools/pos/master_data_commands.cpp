@@ -1,7 +1,4 @@
 // `pos taxrate …`, `pos article …`, `pos user …`: master data on the command line.
-#include <termios.h>
-#include <unistd.h>
-
 #include <iomanip>
 #include <iostream>
 
@@ -10,6 +7,7 @@
 #include "engine/pin_hash.h"
 #include "tools/pos/cli_context.h"
 #include "tools/pos/master_data_json.h"
+#include "tools/pos/secret_input.h"
 
 namespace pos::cli {
 namespace {
@@ -60,23 +58,7 @@ void Done(Context& context, const std::string& what) {
 
 // Reads a PIN from stdin (--pin-stdin) or, on a terminal, asks for it without echo.
 Result<std::string> ReadPin(bool from_stdin) {
-  std::string pin;
-  if (!from_stdin) {
-    if (isatty(STDIN_FILENO) != 1) {
-      return Status::InvalidArgument("no terminal to ask for the PIN; pass it on standard input with --pin-stdin");
-    }
-    std::cerr << "PIN: " << std::flush;
-    termios old_mode{};
-    tcgetattr(STDIN_FILENO, &old_mode);
-    termios quiet = old_mode;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::getline(std::cin, pin);
-    tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
-    std::cerr << "\n";
-  } else {
-    std::getline(std::cin, pin);
-  }
+  POS_ASSIGN_OR_RETURN(std::string pin, ReadSecret("PIN", from_stdin));
   POS_RETURN_IF_ERROR(ValidatePin(pin));
   return pin;
 }
