@@ -231,6 +231,11 @@ GroupCommitWriter::~GroupCommitWriter() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
+  {
+    // Waiters check stopping_ while holding state_mutex_: taking it here orders
+    // the flag before the wake-up, so no waiter can miss it.
+    std::lock_guard lock(state_mutex_);
+  }
   committed_cv_.notify_all();
   thread_.join();
 }
