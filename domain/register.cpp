@@ -28,18 +28,36 @@ std::string Money(int64_t minor) {
 }
 
 // Pieces of `code` that refund receipts may still take back from `original`,
-// counting the lines already on `refund` (which is still open).
-int64_t Refundable(const ClosedReceiptRecord& original, const Receipt& refund, const std::string& code) {
+// counting the lines already on every open or parked refund of it (the one being
+// added to included), so refunds open side by side cannot take more together.
+int64_t Refundable(const ClosedReceiptRecord& original, const std::map<std::string, Receipt, std::less<>>& open,
+                   const std::string& code) {
   int64_t sold = 0;
   for (const ReceiptLine& line : original.lines) {
     if (!line.voided && line.article_code == code) sold += line.quantity;
   }
   auto done = original.refunded.find(code);
   int64_t taken = done == original.refunded.end() ? 0 : done->second;
-  for (const ReceiptLine& line : refund.lines) {
-    if (!line.voided && line.article_code == code) taken += -line.quantity;
+  for (const auto& [id, refund] : open) {
+    if (refund.refund_of_number != original.number) continue;
+    for (const ReceiptLine& line : refund.lines) {
+      if (!line.voided && line.article_code == code) taken += -line.quantity;
+    }
   }
   return sold - taken;
+}
+
+// The receipt discount must stay covered by the live lines it was granted on: a
+// later void, line discount or return line may not leave it larger than their
+// total, or the discount would turn into money paid out. `after` is the receipt
+// as the command would leave it.
+Status CheckDiscountCovered(const Receipt& after) {
+  if (after.receipt_discount == 0) return Status::Ok();
+  int64_t lines = 0;
+  for (const ReceiptLine& line : after.lines) lines += line.Amount();
+  if (lines >= after.receipt_discount) return Status::Ok();
+  return Status::FailedPrecondition("the receipt discount of " + Money(after.receipt_discount) +
+                                    " would exceed the lines' total of " + Money(lines) + " on receipt " + after.id);
 }
 
 const ReceiptLine* OriginalLine(const ClosedReceiptRecord& original, const std::string& code) {
@@ -401,7 +419,7 @@ Result<AppendBatch> Register::DecideAddLine(const Actor& actor, const std::optio
       return Status::InvalidArgument("article " + article.code + " is not on receipt number " +
                                      std::to_string(receipt->refund_of_number));
     }
-    const int64_t left = Refundable(*original, *receipt, article.code);
+    const int64_t left = Refundable(*original, open_, article.code);
     if (-quantity > left) {
       return Status::FailedPrecondition("only " + std::to_string(left) + " of article " + article.code +
                                         " can still be refunded from receipt number " +
@@ -424,6 +442,11 @@ Result<AppendBatch> Register::DecideAddLine(const Actor& actor, const std::optio
   if (std::llabs(line.quantity) * line.unit_price > kMaxAmount) {
     return Status::InvalidArgument("line amount exceeds the limit of " + Money(kMaxAmount));
   }
+  if (receipt->receipt_discount != 0) {
+    Receipt after = *receipt;
+    after.lines.push_back(line);
+    POS_RETURN_IF_ERROR(CheckDiscountCovered(after));
+  }
   AppendBatch batch = ReceiptBatch(*receipt, actor);
   batch.events.push_back(Event(EventType::kLineAdded, register_events::LineAdded(line, approved_by)));
   return batch;
@@ -437,6 +460,11 @@ Result<AppendBatch> Register::DecideVoidLine(const Actor& actor, std::string_vie
   if (line->voided) return Status::FailedPrecondition("line " + std::to_string(line_no) + " is voided already");
   if (!receipt->payments.empty()) {
     return Status::FailedPrecondition("receipt " + receipt->id + " has payments; void lines before paying");
+  }
+  if (receipt->receipt_discount != 0) {
+    Receipt after = *receipt;
+    after.FindLine(line_no)->voided = true;
+    POS_RETURN_IF_ERROR(CheckDiscountCovered(after));
   }
   AppendBatch batch = ReceiptBatch(*receipt, actor);
   batch.events.push_back(Event(EventType::kLineVoided, register_events::LineVoided(line_no, approved_by)));
@@ -457,6 +485,11 @@ Result<AppendBatch> Register::DecideLineDiscount(const Actor& actor, const std::
                                    Money(line->Amount()) + " (got " + Money(amount) + ")");
   }
   if (!receipt->payments.empty()) return Status::FailedPrecondition("receipt " + receipt->id + " has payments already");
+  if (receipt->receipt_discount != 0) {
+    Receipt after = *receipt;
+    after.FindLine(line_no)->discount += amount;
+    POS_RETURN_IF_ERROR(CheckDiscountCovered(after));
+  }
   AppendBatch batch = ReceiptBatch(*receipt, actor);
   batch.events.push_back(
       Event(EventType::kLineDiscountGranted, register_events::LineDiscountGranted(line_no, amount, approved_by)));

@@ -49,6 +49,9 @@ bool IsDay(std::string_view text);
 bool IsMonth(std::string_view text);
 bool IsYear(std::string_view text);
 
+// A till (node id hex) as the keys spell it: lower case.
+std::string TillKey(std::string_view till);
+
 // The name of a fb::PaymentType value: "cash", "card", "voucher"; "type<N>" for
 // a value this code does not know.
 std::string PaymentTypeLabel(uint8_t type);
@@ -152,8 +155,8 @@ class ReceiptJournalView {
   Result<uint64_t> OrphanEvents() const;
 
  private:
-  Result<std::vector<JournalReceipt>> Between(std::string_view index, std::string_view record, std::string_view from_day,
-                                              std::string_view to_day) const;
+  Result<std::vector<JournalReceipt>> Between(std::string_view index, std::string_view record,
+                                              std::string_view from_day, std::string_view to_day) const;
   Result<std::vector<JournalReceipt>> List(const std::string& prefix) const;
   ProjectionReader reader_;
 };

@@ -162,6 +162,12 @@ TEST(GroupCommitCrash, AcknowledgedAppendsSurviveSigkill) {
       pollfd pfd{fds[0], POLLIN, 0};
       const int ready = ::poll(&pfd, 1, 1000);
       if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0) {
+        ADD_FAILURE() << "poll failed: errno " << errno;
+        if (!killed) ::kill(child, SIGKILL);
+        killed = true;
+        break;
+      }
       if (ready == 0) continue;  // the deadline check above ends a stuck child
       const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
       if (n < 0 && errno == EINTR) continue;
