@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 
+#include <tuple>
 #include <unordered_map>
 
 #include "engine/bytes.h"
@@ -9,6 +10,24 @@
 #include "events/event_view.h"
 
 namespace pos {
+namespace {
+
+// The (origin, origin_seq) whose by_origin index entry points at `local_seq`:
+// how a missing or unreadable event is still named by its origin. A full scan
+// of the index, done only once a problem is found.
+std::pair<std::string, uint64_t> NameFromIndex(const EventStore& store, uint64_t local_seq) {
+  const std::string wanted = BigEndian64(local_seq);
+  std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(rocksdb::ReadOptions(), store.families().by_origin));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->value() == wanted && it->key().size() == kNodeIdSize + 8) {
+      const std::string_view key = it->key().ToStringView();
+      return {std::string(key.substr(0, kNodeIdSize)), ReadBigEndian64(key.substr(kNodeIdSize))};
+    }
+  }
+  return {"", 0};
+}
+
+}  // namespace
 
 Result<ChainVerification> VerifyChains(const EventStore& store,
                                        const std::function<void(uint64_t, uint64_t)>& progress) {
@@ -19,6 +38,7 @@ Result<ChainVerification> VerifyChains(const EventStore& store,
   uint64_t expected_local = 1;
 
   auto fail = [&](std::string origin, uint64_t origin_seq, uint64_t local_seq, std::string problem) {
+    if (origin.empty() && local_seq != 0) std::tie(origin, origin_seq) = NameFromIndex(store, local_seq);
     report.ok = false;
     report.bad_origin = std::move(origin);
     report.bad_origin_seq = origin_seq;

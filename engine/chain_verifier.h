@@ -18,6 +18,8 @@ struct ChainVerification {
   size_t origins = 0;
   bool ok = true;
   // When !ok: where the first problem is and what it is.
+  // A missing or unreadable event is named through the by_origin index; the
+  // origin is empty only when the index does not know the local sequence either.
   std::string bad_origin;      // 16 raw bytes, empty when the origin is unknown
   uint64_t bad_origin_seq = 0;
   uint64_t bad_local_seq = 0;  // 0 when the problem is a missing event at a chain's end

@@ -242,8 +242,9 @@ TEST_F(ChainVerifierTest, UnparsableEventIsFoundWithUnknownOrigin) {
   ChainVerification report = MustVerify(*store);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.bad_local_seq, k);
-  EXPECT_TRUE(report.bad_origin.empty());
-  EXPECT_EQ(report.bad_origin_seq, 0u);
+  // Named through the by_origin index, which still points at the damaged event.
+  EXPECT_EQ(report.bad_origin, node_id_);
+  EXPECT_EQ(report.bad_origin_seq, k);
 }
 
 TEST_F(ChainVerifierTest, DeletedEventIsMissing) {
@@ -258,9 +259,9 @@ TEST_F(ChainVerifierTest, DeletedEventIsMissing) {
   ChainVerification report = MustVerify(*store);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.bad_local_seq, k);
-  // The log alone does not say whose event is missing.
-  EXPECT_TRUE(report.bad_origin.empty());
-  EXPECT_EQ(report.bad_origin_seq, 0u);
+  // The log alone does not say whose event is missing; the by_origin index does.
+  EXPECT_EQ(report.bad_origin, node_id_);
+  EXPECT_EQ(report.bad_origin_seq, k);
   EXPECT_EQ(report.events_checked, k - 1);
   EXPECT_NE(report.problem.find("missing"), std::string::npos) << report.problem;
 }

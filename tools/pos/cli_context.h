@@ -61,5 +61,7 @@ void AddReplayCommand(CLI::App& app, Context& context);
 void AddStatsCommand(CLI::App& app, Context& context);
 void AddDemoCommand(CLI::App& app, Context& context);
 void AddDeviceCommands(CLI::App& app, Context& context);
+void AddServeCommand(CLI::App& app, Context& context);
+void AddSaleCommands(CLI::App& app, Context& context);
 
 }  // namespace pos::cli

@@ -16,10 +16,14 @@ void AddLogCommand(CLI::App& app, Context& context) {
     std::string stream;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("--from", args->from, "First local sequence number to print")->check(CLI::PositiveNumber);
+  cmd->add_option("--from", args->from, "First local sequence number (or stream version) to print, from 1");
   cmd->add_option("--limit", args->limit, "Print at most this many events (0: all)");
   cmd->add_option("--stream", args->stream, "Only this stream's events (e.g. article/1001), from version --from");
   cmd->callback([&context, args] {
+    if (args->from == 0) {
+      context.Fail(Status::InvalidArgument("--from counts from 1 (see `pos log --help`)"), kExitUsage);
+      return;
+    }
     auto store = context.OpenStore();
     if (!store.ok()) {
       context.Fail(store.status());

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   AddStatsCommand(app, context);
   AddDemoCommand(app, context);
   AddDeviceCommands(app, context);
+  AddServeCommand(app, context);
+  AddSaleCommands(app, context);
 
   try {
     app.parse(argc, argv);
@@ -45,7 +47,23 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << "pos: error: " << e.what() << "\nRun `pos --help` (or `pos <command> --help`) for usage.\n";
+    std::string message = e.what();
+    if (app.get_subcommands().empty()) {
+      // No command was recognised: name the word that is not one, and the commands.
+      std::string commands;
+      for (const CLI::App* sub : app.get_subcommands({})) commands += (commands.empty() ? "" : ", ") + sub->get_name();
+      std::string word;
+      for (int i = 1; i < argc && word.empty(); ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--data" || arg == "--as") {
+          ++i;  // skip the option's value
+        } else if (!arg.starts_with("-")) {
+          word = arg;
+        }
+      }
+      message = (word.empty() ? "no command given" : "'" + word + "' is not a command") + "; the commands are " + commands;
+    }
+    std::cerr << "pos: error: " << message << "\nRun `pos --help` (or `pos <command> --help`) for usage.\n";
     return kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "pos: internal error: " << e.what() << "\n";

@@ -108,6 +108,9 @@ void AddTaxRateCommands(CLI::App& app, Context& context) {
       POS_ASSIGN_OR_RETURN(CatalogView catalog, service.Catalog());
       POS_ASSIGN_OR_RETURN(auto current, catalog.FindTaxRate(args->rate.code));
       if (!current) return Status::NotFound("tax rate " + args->rate.code + " does not exist");
+      if (change->count("--name") + change->count("--rate") == 0) {
+        return Status::InvalidArgument("nothing to change: give --name or --rate");
+      }
       TaxRate next = *current;
       if (change->count("--name") > 0) next.name = args->rate.name;
       if (change->count("--rate") > 0) {
@@ -187,6 +190,10 @@ void AddArticleCommands(CLI::App& app, Context& context) {
       if (change->count("--tax-rate") > 0) next.tax_rate = args->article.tax_rate;
       if (change->count("--group") > 0) next.group = args->article.group;
       if (change->count("--barcode") > 0) next.barcodes = args->article.barcodes;
+      if (change->count("--name") + change->count("--tax-rate") + change->count("--group") +
+              change->count("--barcode") + change->count("--price") == 0) {
+        return Status::InvalidArgument("nothing to change: give --name, --price, --tax-rate, --group or --barcode");
+      }
       if (change->count("--price") > 0) {
         auto minor = ParseMoney(args->price);
         if (!minor.ok()) return minor.status().WithContext("--price");

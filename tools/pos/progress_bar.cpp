@@ -41,7 +41,7 @@ void ProgressBar::Update(uint64_t done, uint64_t total) {
 
 double ProgressBar::Finish() {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  if (enabled_) Draw(done_, total_, true);
+  if (enabled_ && total_ > 0) Draw(done_, total_, true);  // nothing was reported: no bar
   return seconds;
 }
 

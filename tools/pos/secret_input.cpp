@@ -7,7 +7,7 @@
 
 namespace pos::cli {
 
-Result<std::string> ReadSecret(std::string_view prompt, bool from_stdin) {
+Result<std::string> ReadSecret(std::string_view prompt, bool from_stdin, std::string_view stdin_flag) {
   std::string secret;
   if (from_stdin) {
     if (!std::getline(std::cin, secret)) {
@@ -17,7 +17,7 @@ Result<std::string> ReadSecret(std::string_view prompt, bool from_stdin) {
   }
   if (isatty(STDIN_FILENO) != 1) {
     return Status::InvalidArgument("no terminal to ask for the " + std::string(prompt) +
-                                   "; pass it on standard input with the --…-stdin flag");
+                                   "; pass it on standard input with " + std::string(stdin_flag));
   }
   std::cerr << prompt << ": " << std::flush;
   termios old_mode{};

@@ -10,7 +10,8 @@ namespace pos::cli {
 
 // With from_stdin: one line of standard input. Otherwise the terminal is asked,
 // without echo, showing `prompt`; without a terminal that is an error telling
-// the user about the --…-stdin flag.
-Result<std::string> ReadSecret(std::string_view prompt, bool from_stdin);
+// the user about `stdin_flag`.
+Result<std::string> ReadSecret(std::string_view prompt, bool from_stdin,
+                               std::string_view stdin_flag = "--pin-stdin");
 
 }  // namespace pos::cli

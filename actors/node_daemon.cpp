@@ -1,0 +1,155 @@
+#include "actors/node_daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/projection_actor.h"
+#include "actors/register_actor.h"
+#include "adapters/api_codec.h"
+#include "adapters/serve_file.h"
+#include "adapters/zmq_command_server.h"
+#include "domain/register_service.h"
+#include "projections/builtin_projections.h"
+
+namespace pos {
+namespace {
+
+// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it
+// starts later) for the daemon's lifetime; restores the old mask on exit.
+class BlockedStopSignals {
+ public:
+  BlockedStopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~BlockedStopSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  BlockedStopSignals(const BlockedStopSignals&) = delete;
+  BlockedStopSignals& operator=(const BlockedStopSignals&) = delete;
+
+  // True when a stop signal arrived within `timeout`.
+  bool Wait(std::chrono::milliseconds timeout) const {
+    timespec wait{};
+    wait.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    wait.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1000000);
+    return sigtimedwait(&set_, nullptr, &wait) > 0;
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_{};
+};
+
+// The register actor's answer to one request, or an error reply.
+std::string AskRegister(caf::actor_system& system, const caf::actor& register_actor, std::string_view request,
+                        std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{system};
+  std::string reply;
+  self->request(register_actor, timeout, std::string(request))
+      .receive([&](std::string& bytes) { reply = std::move(bytes); },
+               [&](caf::error& error) {
+                 reply = api::ErrorReplyBytes(
+                     api::PeekRequestId(request),
+                     Status::Unavailable("the register did not answer within " + std::to_string(timeout.count()) +
+                                         " ms: " + system.render(error)));
+               });
+  return reply;
+}
+
+// ZeroMQ leaves the file of an ipc:// endpoint behind; a clean stop removes it.
+void RemoveSocketFile(const std::string& endpoint) {
+  constexpr std::string_view kIpc = "ipc://";
+  if (endpoint.rfind(kIpc, 0) != 0) return;
+  std::error_code ignored;
+  std::filesystem::remove(endpoint.substr(kIpc.size()), ignored);
+}
+
+}  // namespace
+
+Status RunNodeDaemon(const DaemonOptions& options) {
+  BlockedStopSignals signals;  // before RocksDB, CAF or ZeroMQ start any thread
+
+  std::string endpoint = options.listen;
+  if (endpoint.empty()) {
+    POS_ASSIGN_OR_RETURN(endpoint, DefaultServeEndpoint(options.data_dir));
+  }
+
+  POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, EventStore::Open(options.data_dir));
+  auto runner = std::make_unique<ProjectionRunner>(*store);
+  POS_RETURN_IF_ERROR(RegisterBuiltinProjections(*runner));
+  POS_RETURN_IF_ERROR(runner->CatchUp().WithContext("bringing projections up to date"));
+  POS_ASSIGN_OR_RETURN(std::unique_ptr<RegisterService> service, RegisterService::Load(*store, *runner));
+
+  Status result;
+  {
+    caf::actor_system_config config;
+    actors::AddProjectionMessageTypes(config);
+    caf::actor_system system{config};
+
+    caf::actor projections = system.spawn(actors::ProjectionActor, runner.get());
+    caf::actor till = system.spawn<caf::detached>(actors::RegisterActor, std::move(service),
+                                                  static_cast<const EventStore*>(store.get()));
+    {
+      caf::scoped_actor self{system};
+      self->request(projections, std::chrono::seconds(10), actors::start_atom::value)
+          .receive([] {}, [&](caf::error& error) {
+            result = Status::Internal("starting the projection tailing: " + system.render(error));
+          });
+    }
+
+    std::unique_ptr<ZmqCommandServer> server;
+    if (result.ok()) {
+      const auto timeout = options.request_timeout;
+      auto bound = ZmqCommandServer::Bind(
+          endpoint,
+          [&system, till, timeout](std::string_view request) { return AskRegister(system, till, request, timeout); },
+          [](std::string_view reason) {
+            return api::ErrorReplyBytes(0, Status::InvalidArgument("malformed request: " + std::string(reason)));
+          });
+      if (bound.ok()) {
+        server = std::move(bound).value();
+      } else {
+        result = bound.status();
+      }
+    }
+    if (result.ok()) {
+      result = WriteServeFile(options.data_dir, {server->endpoint(), static_cast<int64_t>(getpid()),
+                                                 store->node_name()});
+    }
+    if (result.ok()) {
+      if (options.on_ready) options.on_ready(server->endpoint());
+      std::atomic<bool> server_done{false};
+      Status served;
+      std::thread serving([&] {
+        served = server->Serve();
+        server_done.store(true);
+      });
+      while (!server_done.load() && !signals.Wait(std::chrono::milliseconds(200))) {
+      }
+      server->Stop();
+      serving.join();
+      const std::string bound = server->endpoint();
+      server.reset();
+      RemoveServeFile(options.data_dir);
+      RemoveSocketFile(bound);
+      result = served;
+    }
+    caf::anon_send_exit(till, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(projections, caf::exit_reason::user_shutdown);
+    system.await_all_actors_done();
+  }  // the actor system is gone: no actor holds the service, the runner or the store any more
+  runner.reset();
+  store.reset();
+  return result;
+}
+
+}  // namespace pos

@@ -1,0 +1,115 @@
+#include "adapters/till_peripherals.h"
+
+#include <ctime>
+
+#include "adapters/customer_display.h"
+#include "adapters/escpos_encoder.h"
+
+namespace pos {
+namespace {
+
+std::string LocalDateTime(int64_t micros) {
+  const auto seconds = static_cast<std::time_t>(micros / 1000000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &utc);
+  return text;
+}
+
+std::string Percent(uint32_t basis_points) {
+  std::string cents = std::to_string(basis_points % 100);
+  if (cents.size() < 2) cents.insert(0, "0");
+  return std::to_string(basis_points / 100) + "." + cents;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TillPeripherals>> TillPeripherals::Create(const PeripheralConfig& config, std::string till_name,
+                                                                 std::string currency) {
+  std::unique_ptr<TillPeripherals> peripherals(new TillPeripherals());
+  peripherals->config_ = config;
+  peripherals->till_name_ = std::move(till_name);
+  peripherals->currency_ = std::move(currency);
+  if (config.printer) {
+    auto sink = MakeSink(*config.printer);
+    if (!sink.ok()) return sink.status().WithContext("the receipt printer");
+    peripherals->printer_ = std::move(sink).value();
+  }
+  if (config.display) {
+    auto sink = MakeSink(*config.display);
+    if (!sink.ok()) return sink.status().WithContext("the customer display");
+    peripherals->display_sink_ = std::move(sink).value();
+  }
+  return peripherals;
+}
+
+PrintableReceipt TillPeripherals::Printable(const JournalReceipt& receipt, bool is_copy) const {
+  PrintableReceipt out;
+  out.shop_name = config_.shop_name;
+  out.address_lines = config_.address;
+  out.till_name = till_name_;
+  out.number = receipt.number;
+  out.date_time = LocalDateTime(receipt.closed_at_us);
+  out.cashier = receipt.cashier;
+  for (const JournalLine& line : receipt.lines) {
+    PrintableLine printable;
+    printable.name = line.name;
+    printable.quantity = line.quantity;
+    printable.unit_price = line.unit_price;
+    printable.amount = line.Amount();
+    printable.tax_rate = line.tax_rate;
+    if (line.discount > 0) printable.discount = line.discount;
+    printable.voided = line.voided;
+    out.lines.push_back(std::move(printable));
+  }
+  out.receipt_discount = receipt.receipt_discount;
+  for (const TaxFigures& t : receipt.tax_lines) {
+    out.tax_lines.push_back({t.tax_rate, Percent(t.basis_points), t.net, t.tax, t.gross});
+  }
+  out.total = receipt.total;
+  for (const JournalPayment& p : receipt.payments) out.payments.push_back({p.type, p.amount});
+  out.change_given = receipt.change;
+  out.footer_lines = config_.footer;
+  if (receipt.refund_of_number != 0) {
+    out.fiscal_lines.push_back("Refund of receipt " + std::to_string(receipt.refund_of_number));
+  }
+  out.is_copy = is_copy;
+  out.is_demo = receipt.training;
+  out.currency = currency_;
+  return out;
+}
+
+Status TillPeripherals::LineAdded(std::string_view name, int64_t amount) {
+  if (display_sink_ == nullptr) return Status::Ok();
+  CustomerDisplay display(*display_sink_);
+  return display.ShowLine(name, amount);
+}
+
+Status TillPeripherals::ReceiptClosed(const JournalReceipt& receipt) {
+  Status first_error;
+  if (printer_ != nullptr) {
+    EscPosOptions options;
+    options.columns = config_.columns;
+    std::string bytes = RenderEscPos(Printable(receipt, /*is_copy=*/false), options);
+    const bool cash = std::any_of(receipt.payments.begin(), receipt.payments.end(),
+                                  [](const JournalPayment& p) { return p.type == "cash"; });
+    if (config_.drawer && cash) bytes += CashDrawerKick(0);
+    if (Status s = printer_->Write(bytes); !s.ok()) first_error = s.WithContext("printing receipt " + std::to_string(receipt.number));
+  }
+  if (display_sink_ != nullptr) {
+    CustomerDisplay display(*display_sink_);
+    Status s = receipt.change > 0 ? display.ShowChange(receipt.change) : display.ShowTotal(receipt.total);
+    if (!s.ok() && first_error.ok()) first_error = s;
+  }
+  return first_error;
+}
+
+Status TillPeripherals::Reprint(const JournalReceipt& receipt) {
+  if (printer_ == nullptr) return Status::FailedPrecondition("no receipt printer is configured (peripherals.json)");
+  EscPosOptions options;
+  options.columns = config_.columns;
+  return printer_->Write(RenderEscPos(Printable(receipt, /*is_copy=*/true), options));
+}
+
+}  // namespace pos
