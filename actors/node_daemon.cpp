@@ -13,6 +13,7 @@
 
 #include "actors/projection_actor.h"
 #include "actors/register_actor.h"
+#include "adapters/till_peripherals.h"
 #include "adapters/api_codec.h"
 #include "adapters/serve_file.h"
 #include "adapters/zmq_command_server.h"
@@ -88,6 +89,7 @@ Status RunNodeDaemon(const DaemonOptions& options) {
   POS_RETURN_IF_ERROR(RegisterBuiltinProjections(*runner));
   POS_RETURN_IF_ERROR(runner->CatchUp().WithContext("bringing projections up to date"));
   POS_ASSIGN_OR_RETURN(std::unique_ptr<RegisterService> service, RegisterService::Load(*store, *runner));
+  POS_ASSIGN_OR_RETURN(std::unique_ptr<TillPeripherals> peripherals, TillPeripherals::ForNode(options.data_dir, *store));
 
   Status result;
   {
@@ -97,7 +99,8 @@ Status RunNodeDaemon(const DaemonOptions& options) {
 
     caf::actor projections = system.spawn(actors::ProjectionActor, runner.get());
     caf::actor till = system.spawn<caf::detached>(actors::RegisterActor, std::move(service),
-                                                  static_cast<const EventStore*>(store.get()));
+                                                  static_cast<const EventStore*>(store.get()),
+                                                  std::unique_ptr<SaleObserver>(std::move(peripherals)));
     {
       caf::scoped_actor self{system};
       self->request(projections, std::chrono::seconds(10), actors::start_atom::value)

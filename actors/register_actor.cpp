@@ -8,16 +8,17 @@
 namespace pos::actors {
 
 caf::behavior RegisterActor(caf::stateful_actor<RegisterActorState>* self, std::unique_ptr<RegisterService> service,
-                            const EventStore* store) {
+                            const EventStore* store, std::unique_ptr<SaleObserver> observer) {
   self->state.service = std::move(service);
   self->state.store = store;
+  self->state.observer = std::move(observer);
   return {
       [self](const std::string& request) -> std::string {
         RegisterService* register_service = self->state.service.get();
         if (register_service == nullptr) {
           return api::ErrorReplyBytes(0, Status::Unavailable("the register is shutting down"));
         }
-        return Dispatch(*register_service, request, self->state.store);
+        return Dispatch(*register_service, request, self->state.store, self->state.observer.get());
       },
   };
 }

@@ -12,6 +12,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "adapters/sale_observer.h"
 #include "domain/register_service.h"
 #include "engine/event_store.h"
 
@@ -20,11 +21,12 @@ namespace pos::actors {
 struct RegisterActorState {
   std::unique_ptr<RegisterService> service;  // destroyed when the actor exits
   const EventStore* store = nullptr;
+  std::unique_ptr<SaleObserver> observer;    // the till's peripherals, may be null
   static inline const char* name = "pos.register";
 };
 
 // `store` must outlive the actor (it names the node in GetStatus replies).
 caf::behavior RegisterActor(caf::stateful_actor<RegisterActorState>* self, std::unique_ptr<RegisterService> service,
-                            const EventStore* store);
+                            const EventStore* store, std::unique_ptr<SaleObserver> observer);
 
 }  // namespace pos::actors

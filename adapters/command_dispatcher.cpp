@@ -48,8 +48,8 @@ Outcome Empty(FlatBufferBuilder& fbb) { return {api::ResultData::Empty, api::Cre
 // Runs one verified command against the service and encodes its result.
 class Handler {
  public:
-  Handler(RegisterService& service, const EventStore* store, FlatBufferBuilder& fbb)
-      : service_(service), store_(store), fbb_(fbb) {}
+  Handler(RegisterService& service, const EventStore* store, FlatBufferBuilder& fbb, SaleObserver* observer)
+      : service_(service), store_(store), fbb_(fbb), observer_(observer) {}
 
   Result<Outcome> Run(const api::Request& request) {
     switch (request.command_type()) {
@@ -103,6 +103,7 @@ class Handler {
     if (c.has_price()) price = c.price();
     POS_ASSIGN_OR_RETURN(ReceiptLine line,
                          service_.AddLine(receipt_id, article, c.quantity(), price, ToApproval(c.approval())));
+    if (observer_ != nullptr) observer_->LineAdded(line);
     int64_t total = 0;
     if (const Receipt* receipt = service_.state().FindReceipt(receipt_id)) total = ComputeTotals(*receipt).total;
     auto encoded = api::EncodeLine(fbb_, line);
@@ -149,7 +150,10 @@ class Handler {
 
   Result<Outcome> On(const api::Close& c) {
     POS_ASSIGN_OR_RETURN(std::string receipt_id, RequiredText(c.receipt_id(), "receipt_id"));
+    std::optional<Receipt> before;
+    if (const Receipt* open = service_.state().FindReceipt(receipt_id)) before = *open;
     POS_ASSIGN_OR_RETURN(CloseOutcome outcome, service_.Close(receipt_id));
+    if (observer_ != nullptr && before) observer_->ReceiptClosed(*before, outcome);
     auto tax_lines = api::EncodeTaxLines(fbb_, outcome.totals.tax_lines);
     auto id = fbb_.CreateString(receipt_id);
     return Outcome{api::ResultData::Closed,
@@ -202,6 +206,7 @@ class Handler {
   RegisterService& service_;
   const EventStore* store_;
   FlatBufferBuilder& fbb_;
+  SaleObserver* observer_;
 };
 
 // Checks the envelope of a request beyond what the verifier checks: a known
@@ -218,11 +223,12 @@ pos::Status CheckCommand(const api::Request& request) {
   return pos::Status::Ok();
 }
 
-std::string DispatchVerified(RegisterService& service, const api::Request& request, const EventStore* store) {
+std::string DispatchVerified(RegisterService& service, const api::Request& request, const EventStore* store,
+                             SaleObserver* observer) {
   const uint64_t request_id = request.request_id();
   if (pos::Status check = CheckCommand(request); !check.ok()) return api::ErrorReplyBytes(request_id, check);
   FlatBufferBuilder fbb(1024);
-  Handler handler(service, store, fbb);
+  Handler handler(service, store, fbb, observer);
   Result<Outcome> outcome = handler.Run(request);
   if (!outcome.ok()) return api::ErrorReplyBytes(request_id, outcome.status());
   auto reply = api::CreateReply(fbb, request_id, true, fbb.CreateString(""), fbb.CreateString(""), outcome->type,
@@ -233,7 +239,8 @@ std::string DispatchVerified(RegisterService& service, const api::Request& reque
 
 }  // namespace
 
-std::string Dispatch(RegisterService& service, std::string_view request_bytes, const EventStore* store) {
+std::string Dispatch(RegisterService& service, std::string_view request_bytes, const EventStore* store,
+                     SaleObserver* observer) {
   try {
     if (request_bytes.size() > api::kMaxMessageBytes) {
       return api::ErrorReplyBytes(0, Malformed(std::to_string(request_bytes.size()) + " bytes exceed the " +
@@ -246,7 +253,7 @@ std::string Dispatch(RegisterService& service, std::string_view request_bytes, c
           0, Malformed("not a valid pos.api.Request buffer (" + std::to_string(request_bytes.size()) +
                        " bytes; needs the \"PAPI\" identifier, nesting depth <= 16, <= 1000 tables)"));
     }
-    return DispatchVerified(service, *api::GetRequest(bytes.data()), store);
+    return DispatchVerified(service, *api::GetRequest(bytes.data()), store, observer);
   } catch (const std::exception& e) {
     return api::ErrorReplyBytes(0, Status::Internal(std::string("dispatching the request failed: ") + e.what()));
   }

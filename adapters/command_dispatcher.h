@@ -12,13 +12,16 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/sale_observer.h"
 #include "domain/register_service.h"
 #include "engine/event_store.h"
 
 namespace pos {
 
 // `store` (optional) fills the node name, node id and log position of GetStatus.
+// `observer` (optional) hears of added lines and closed receipts once durable.
 // Never throws; not thread-safe (one caller per RegisterService).
-std::string Dispatch(RegisterService& service, std::string_view request_bytes, const EventStore* store = nullptr);
+std::string Dispatch(RegisterService& service, std::string_view request_bytes, const EventStore* store = nullptr,
+                     SaleObserver* observer = nullptr);
 
 }  // namespace pos

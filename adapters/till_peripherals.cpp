@@ -1,9 +1,14 @@
 #include "adapters/till_peripherals.h"
 
+#include <chrono>
 #include <ctime>
+#include <iostream>
 
 #include "adapters/customer_display.h"
 #include "adapters/escpos_encoder.h"
+#include "domain/receipt.h"
+#include "events/event_view.h"
+#include "events/node_generated.h"
 
 namespace pos {
 namespace {
@@ -44,6 +49,21 @@ Result<std::unique_ptr<TillPeripherals>> TillPeripherals::Create(const Periphera
   return peripherals;
 }
 
+Result<std::unique_ptr<TillPeripherals>> TillPeripherals::ForNode(const std::string& data_dir, const EventStore& store) {
+  POS_ASSIGN_OR_RETURN(PeripheralConfig config, LoadPeripheralConfig(data_dir));
+  std::string currency = "EUR";
+  POS_RETURN_IF_ERROR(store.ScanStream("node", 1, [&](uint64_t, std::string_view bytes) {
+    auto event = EventView::Parse(bytes);
+    if (event.ok()) {
+      if (const auto* node = event->PayloadAs<fb::NodeInitialised>(); node != nullptr && node->currency() != nullptr) {
+        currency = node->currency()->str();
+      }
+    }
+    return false;  // the first event of stream "node" is NodeInitialised
+  }));
+  return Create(config, store.node_name(), currency);
+}
+
 PrintableReceipt TillPeripherals::Printable(const JournalReceipt& receipt, bool is_copy) const {
   PrintableReceipt out;
   out.shop_name = config_.shop_name;
@@ -80,13 +100,13 @@ PrintableReceipt TillPeripherals::Printable(const JournalReceipt& receipt, bool 
   return out;
 }
 
-Status TillPeripherals::LineAdded(std::string_view name, int64_t amount) {
+Status TillPeripherals::ShowLine(std::string_view name, int64_t amount) {
   if (display_sink_ == nullptr) return Status::Ok();
   CustomerDisplay display(*display_sink_);
   return display.ShowLine(name, amount);
 }
 
-Status TillPeripherals::ReceiptClosed(const JournalReceipt& receipt) {
+Status TillPeripherals::PrintClosed(const JournalReceipt& receipt) {
   Status first_error;
   if (printer_ != nullptr) {
     EscPosOptions options;
@@ -110,6 +130,56 @@ Status TillPeripherals::Reprint(const JournalReceipt& receipt) {
   EscPosOptions options;
   options.columns = config_.columns;
   return printer_->Write(RenderEscPos(Printable(receipt, /*is_copy=*/true), options));
+}
+
+JournalReceipt TillPeripherals::ToJournalForm(const Receipt& receipt, const CloseOutcome& outcome,
+                                             int64_t closed_at_us) {
+  JournalReceipt out;
+  out.receipt_id = receipt.id;
+  out.status = JournalStatus::kClosed;
+  out.number = outcome.number;
+  out.opened_by = receipt.cashier;
+  out.cashier = receipt.cashier;
+  out.training = receipt.training;
+  out.opened_at_us = receipt.opened_at_us;
+  out.closed_at_us = closed_at_us;
+  out.refund_of_number = receipt.refund_of_number;
+  out.refund_of_till = receipt.refund_of_till;
+  for (const ReceiptLine& line : receipt.lines) {
+    JournalLine j{line.line_no,    line.article_code, line.name,   line.group,
+                  line.quantity,   line.unit_price,   line.discount, line.voided,
+                  line.price_overridden, line.tax_rate, line.tax_basis_points};
+    out.lines.push_back(std::move(j));
+  }
+  out.receipt_discount = receipt.receipt_discount;
+  for (const Payment& p : receipt.payments) {
+    out.payments.push_back({std::string(PaymentTypeName(p.type)), p.amount, p.reference});
+  }
+  out.total = outcome.totals.total;
+  out.change = outcome.change;
+  for (const TaxLineTotal& t : outcome.totals.tax_lines) {
+    out.tax_lines.push_back({t.tax_rate, t.basis_points, t.gross, t.net, t.tax});
+  }
+  out.line_count = static_cast<uint32_t>(receipt.LiveLines());
+  out.voided_lines = static_cast<uint32_t>(receipt.lines.size() - receipt.LiveLines());
+  return out;
+}
+
+void TillPeripherals::LineAdded(const ReceiptLine& line) {
+  if (Status s = ShowLine(line.name, line.Amount()); !s.ok()) {
+    last_error_ = s;
+    std::cerr << "pos: warning: customer display: " << s.message() << "\n";
+  }
+}
+
+void TillPeripherals::ReceiptClosed(const Receipt& receipt, const CloseOutcome& outcome) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (Status s = PrintClosed(ToJournalForm(receipt, outcome, now)); !s.ok()) {
+    last_error_ = s;
+    std::cerr << "pos: warning: " << s.message() << " (the sale is stored; reprint it with `pos sale reprint`)\n";
+  }
 }
 
 }  // namespace pos

@@ -18,22 +18,35 @@
 #include "adapters/device_sinks.h"
 #include "adapters/peripheral_config.h"
 #include "adapters/printable_receipt.h"
+#include "adapters/sale_observer.h"
+#include "engine/event_store.h"
 #include "projections/receipt_journal.h"
 
 namespace pos {
 
-class TillPeripherals {
+class TillPeripherals final : public SaleObserver {
  public:
   // Builds the sinks named in the config (nothing is opened yet).
   static Result<std::unique_ptr<TillPeripherals>> Create(const PeripheralConfig& config, std::string till_name,
                                                          std::string currency);
+  // From <data dir>/peripherals.json, named after the node, in the node's currency.
+  static Result<std::unique_ptr<TillPeripherals>> ForNode(const std::string& data_dir, const EventStore& store);
 
   bool has_printer() const { return printer_ != nullptr; }
 
-  Status LineAdded(std::string_view name, int64_t amount);
+  // SaleObserver: failures are written to stderr ("pos: warning: …") and kept
+  // in last_error(); they never fail the sale.
+  void LineAdded(const ReceiptLine& line) override;
+  void ReceiptClosed(const Receipt& receipt, const CloseOutcome& outcome) override;
+  const Status& last_error() const { return last_error_; }
+
+  Status ShowLine(std::string_view name, int64_t amount);
   // `receipt` is the journal's record of a closed receipt.
-  Status ReceiptClosed(const JournalReceipt& receipt);
+  Status PrintClosed(const JournalReceipt& receipt);
   Status Reprint(const JournalReceipt& receipt);
+
+  // A just-closed receipt in the journal's form (what the journal will hold).
+  static JournalReceipt ToJournalForm(const Receipt& receipt, const CloseOutcome& outcome, int64_t closed_at_us);
 
   // The printable form of a journal receipt (shared by printing and reprints).
   PrintableReceipt Printable(const JournalReceipt& receipt, bool is_copy) const;
@@ -46,6 +59,7 @@ class TillPeripherals {
   std::string currency_;
   std::unique_ptr<ByteSink> printer_;
   std::unique_ptr<ByteSink> display_sink_;
+  Status last_error_;
 };
 
 }  // namespace pos

@@ -25,11 +25,15 @@
 #include "adapters/api_codec.h"
 #include "adapters/command_dispatcher.h"
 #include "adapters/serve_file.h"
+#include "adapters/till_peripherals.h"
 #include "adapters/zmq_command_client.h"
 #include "domain/master_data_service.h"
 #include "domain/register_service.h"
+#include "engine/bytes.h"
 #include "engine/pin_hash.h"
+#include "projections/receipt_journal.h"
 #include "projections/builtin_projections.h"
+#include "tests/escpos_decoder.h"
 #include "tests/test_support.h"
 
 namespace pos {
@@ -235,6 +239,84 @@ TEST_F(DispatcherTest, AFullSaleThroughRequestBytes) {
   EXPECT_FALSE(x.reply().result_as_Report()->is_z());
   EXPECT_EQ(x.reply().result_as_Report()->total(), 820);
   EXPECT_EQ(x.reply().result_as_Report()->expected_cash(), 820);
+}
+
+// The till's peripherals hear of a sale through the dispatcher: the display
+// shows each line, the printer prints the closed receipt and kicks the drawer on
+// cash, and a reprint from the journal is marked as a copy.
+TEST_F(DispatcherTest, PeripheralsPrintTheClosedReceiptKickTheDrawerAndShowLines) {
+  const std::string printer = dir_.Sub("printer.bin");
+  const std::string display = dir_.Sub("display.txt");
+  {
+    std::ofstream config(dir_.Sub("store") + "/peripherals.json");
+    config << R"({"printer": "file:)" << printer << R"(", "drawer": true, "display": ")" << display
+           << R"(", "shop_name": "Café Test", "footer": ["Danke!"]})";
+  }
+  auto peripherals = TillPeripherals::ForNode(dir_.Sub("store"), *store_);
+  ASSERT_TRUE(peripherals.ok()) << peripherals.status().ToString();
+  auto call = [&](const std::string& request) {
+    return Parse(Dispatch(*service_, request, store_.get(), peripherals->get()));
+  };
+  ASSERT_TRUE(call(SignOnRequest("alice", "1234")).reply().ok());
+  const std::string receipt = call(OpenRequest()).reply().result_as_ReceiptOpened()->receipt_id()->str();
+  ASSERT_TRUE(call(AddRequest(receipt, "1001", 2)).reply().ok());
+  ASSERT_TRUE(call(PayRequest(receipt, api::PaymentType::Cash, 1000)).reply().ok());
+  auto closed = call(CloseRequest(receipt));
+  ASSERT_TRUE(closed.reply().ok()) << closed.status().ToString();
+
+  std::ifstream shown(display);
+  std::vector<std::string> rows;
+  for (std::string row; std::getline(shown, row);) rows.push_back(row);
+  ASSERT_EQ(rows.size(), 4u);  // the line (2 rows), then the change (2 rows)
+  EXPECT_EQ(rows[0], "Espresso            ");
+  EXPECT_NE(rows[1].find("4.80"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[3].find("5.20"), std::string::npos) << rows[3];
+
+  std::ifstream printed_file(printer, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(printed_file)), std::istreambuf_iterator<char>());
+  auto tokens = testing::DecodeEscPos(bytes);
+  ASSERT_TRUE(tokens.ok()) << tokens.status().ToString();
+  const auto text = testing::TextRows(*tokens);
+  auto has_row = [&](const std::string& part) {
+    return std::any_of(text.begin(), text.end(), [&](const std::string& row) { return row.find(part) != std::string::npos; });
+  };
+  EXPECT_TRUE(has_row("Café Test"));
+  EXPECT_TRUE(has_row("Receipt 1"));
+  EXPECT_TRUE(has_row("Espresso"));
+  EXPECT_TRUE(has_row("4.80"));
+  EXPECT_TRUE(has_row("Danke!"));
+  EXPECT_FALSE(has_row("COPY"));
+  EXPECT_EQ(std::count_if(tokens->begin(), tokens->end(),
+                          [](const testing::EscPosToken& t) { return t.kind == testing::EscPosToken::Kind::kDrawerKick; }),
+            1);
+
+  // Reprint from the journal: a copy, same figures.
+  ASSERT_TRUE(runner_->CatchUp().ok());
+  auto journal = runner_->Reader("receipt_journal");
+  ASSERT_TRUE(journal.ok());
+  auto record = ReceiptJournalView(*journal).Find(ToHex(store_->node_id()), 1);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  ASSERT_TRUE((*peripherals)->Reprint(**record).ok());
+  std::ifstream again(printer, std::ios::binary);
+  const std::string all((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+  auto reprint = testing::DecodeEscPos(std::string_view(all).substr(bytes.size()));
+  ASSERT_TRUE(reprint.ok()) << reprint.status().ToString();
+  const auto copy_rows = testing::TextRows(*reprint);
+  EXPECT_TRUE(std::any_of(copy_rows.begin(), copy_rows.end(), [](const std::string& r) { return r.find("COPY") != std::string::npos; }));
+  EXPECT_TRUE(std::any_of(copy_rows.begin(), copy_rows.end(), [](const std::string& r) { return r.find("4.80") != std::string::npos; }));
+}
+
+TEST(PeripheralConfigTest, BadConfigurationNamesTheKey) {
+  EXPECT_TRUE(ParsePeripheralConfig("{}", "p.json").ok());
+  auto typo = ParsePeripheralConfig(R"({"printr": "file:/x"})", "p.json");
+  EXPECT_NE(typo.status().message().find("\"printr\" is not a known key"), std::string::npos) << typo.status().message();
+  auto columns = ParsePeripheralConfig(R"({"columns": 100})", "p.json");
+  EXPECT_NE(columns.status().message().find("24 to 64"), std::string::npos);
+  auto drawer = ParsePeripheralConfig(R"({"drawer": true})", "p.json");
+  EXPECT_NE(drawer.status().message().find("needs a \"printer\""), std::string::npos);
+  EXPECT_FALSE(ParsePeripheralConfig("not json", "p.json").ok());
+  auto sink = TillPeripherals::Create(*ParsePeripheralConfig(R"({"printer": "ftp:x"})", "p.json"), "t", "EUR");
+  EXPECT_EQ(sink.status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(DispatcherTest, MalformedRequestsGetAnErrorReplyAndChangeNothing) {

@@ -61,6 +61,8 @@ void AddReplayCommand(CLI::App& app, Context& context);
 void AddStatsCommand(CLI::App& app, Context& context);
 void AddDemoCommand(CLI::App& app, Context& context);
 void AddDeviceCommands(CLI::App& app, Context& context);
+// Adds `pos sale reprint`; call after AddSaleCommands.
+void AddReprintCommand(CLI::App& app, Context& context);
 void AddServeCommand(CLI::App& app, Context& context);
 void AddSaleCommands(CLI::App& app, Context& context);
 

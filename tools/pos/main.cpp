@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   AddDeviceCommands(app, context);
   AddServeCommand(app, context);
   AddSaleCommands(app, context);
+  AddReprintCommand(app, context);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 
 #include "adapters/api_codec.h"
 #include "adapters/command_dispatcher.h"
+#include "adapters/till_peripherals.h"
 #include "adapters/serve_file.h"
 #include "adapters/zmq_command_client.h"
 #include "domain/register_service.h"
@@ -42,7 +43,8 @@ Result<std::string> DispatchInProcess(const Context& context, const std::string&
     return node.status();
   }
   POS_ASSIGN_OR_RETURN(std::unique_ptr<RegisterService> service, RegisterService::Load(*node->store, *node->runner));
-  return Dispatch(*service, request, node->store.get());
+  POS_ASSIGN_OR_RETURN(auto peripherals, TillPeripherals::ForNode(context.options.data_dir, *node->store));
+  return Dispatch(*service, request, node->store.get(), peripherals.get());
 }
 
 }  // namespace
