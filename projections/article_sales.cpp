@@ -254,19 +254,9 @@ Result<std::optional<ArticleSales>> ArticleSalesView::Find(std::string_view code
 
 Result<std::vector<ArticleSales>> ArticleSalesView::All(std::string_view day) const {
   POS_ASSIGN_OR_RETURN(std::string prefix, Prefix(day));
-  std::vector<ArticleSales> out;
-  Status bad;
-  POS_RETURN_IF_ERROR(reader_.ScanPrefix(prefix, [&](std::string_view key, std::string_view value) {
-    auto sales = Decode(key, key.substr(prefix.size()), value);
-    if (!sales.ok()) {
-      bad = sales.status();
-      return false;
-    }
-    out.push_back(std::move(sales).value());
-    return true;
-  }));
-  POS_RETURN_IF_ERROR(bad);
-  return out;
+  return DecodeAll<ArticleSales>(reader_, prefix, [&](std::string_view key, std::string_view value) {
+    return Decode(key, key.substr(prefix.size()), value);
+  });
 }
 
 Result<std::vector<ArticleSales>> ArticleSalesView::Top(size_t n, std::string_view day) const {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/status.h"
 #include "events/event_view.h"
@@ -68,6 +69,26 @@ class ProjectionReader {
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
 };
+
+// Decodes every value stored under `prefix`, in key order, with
+// decode(key, value) -> Result<T>; the first value that fails stops the scan
+// and its error is returned.
+template <typename T, typename Decode>
+Result<std::vector<T>> DecodeAll(const ProjectionReader& reader, std::string_view prefix, Decode decode) {
+  std::vector<T> out;
+  Status bad;
+  POS_RETURN_IF_ERROR(reader.ScanPrefix(prefix, [&](std::string_view key, std::string_view value) {
+    Result<T> item = decode(key, value);
+    if (!item.ok()) {
+      bad = item.status();
+      return false;
+    }
+    out.push_back(std::move(item).value());
+    return true;
+  }));
+  POS_RETURN_IF_ERROR(bad);
+  return out;
+}
 
 class Projection {
  public:

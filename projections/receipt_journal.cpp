@@ -411,19 +411,8 @@ Result<std::optional<JournalReceipt>> ReceiptJournalView::Find(std::string_view 
 }
 
 Result<std::vector<JournalReceipt>> ReceiptJournalView::List(const std::string& prefix) const {
-  std::vector<JournalReceipt> out;
-  Status bad;
-  POS_RETURN_IF_ERROR(reader_.ScanPrefix(prefix, [&](std::string_view key, std::string_view value) {
-    auto receipt = Decode(key, value);
-    if (!receipt.ok()) {
-      bad = receipt.status();
-      return false;
-    }
-    out.push_back(std::move(receipt).value());
-    return true;
-  }));
-  POS_RETURN_IF_ERROR(bad);
-  return out;
+  return DecodeAll<JournalReceipt>(reader_, prefix,
+                                   [](std::string_view key, std::string_view value) { return Decode(key, value); });
 }
 
 Result<std::vector<JournalReceipt>> ReceiptJournalView::ClosedOfTill(std::string_view till) const {

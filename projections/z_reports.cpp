@@ -155,19 +155,8 @@ Result<std::optional<ZReportRecord>> ZReportsView::Find(std::string_view till, u
 }
 
 Result<std::vector<ZReportRecord>> ZReportsView::List(const std::string& prefix) const {
-  std::vector<ZReportRecord> out;
-  Status bad;
-  POS_RETURN_IF_ERROR(reader_.ScanPrefix(prefix, [&](std::string_view key, std::string_view value) {
-    auto z = Decode(key, value);
-    if (!z.ok()) {
-      bad = z.status();
-      return false;
-    }
-    out.push_back(std::move(z).value());
-    return true;
-  }));
-  POS_RETURN_IF_ERROR(bad);
-  return out;
+  return DecodeAll<ZReportRecord>(reader_, prefix,
+                                  [](std::string_view key, std::string_view value) { return Decode(key, value); });
 }
 
 Result<std::vector<ZReportRecord>> ZReportsView::OfTill(std::string_view till) const {
