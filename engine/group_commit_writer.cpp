@@ -240,8 +240,8 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-std::future<Result<AppendReceipt>> GroupCommitWriter::Submit(AppendBatch batch) {
-  LocalWork work{std::move(batch), {}};
+template <typename Item, typename Outcome>
+std::future<Outcome> GroupCommitWriter::Enqueue(Item work) {
   auto future = work.done.get_future();
   {
     std::lock_guard lock(queue_mutex_);
@@ -255,19 +255,12 @@ std::future<Result<AppendReceipt>> GroupCommitWriter::Submit(AppendBatch batch) 
   return future;
 }
 
+std::future<Result<AppendReceipt>> GroupCommitWriter::Submit(AppendBatch batch) {
+  return Enqueue<LocalWork, Result<AppendReceipt>>(LocalWork{std::move(batch), {}});
+}
+
 std::future<Result<ReplicationReceipt>> GroupCommitWriter::SubmitReplicated(std::vector<std::string> events) {
-  ReplicatedWork work{std::move(events), {}};
-  auto future = work.done.get_future();
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (stopping_) {
-      work.done.set_value(Status::Unavailable("the store is closing"));
-      return future;
-    }
-    queue_.emplace_back(std::move(work));
-  }
-  queue_cv_.notify_one();
-  return future;
+  return Enqueue<ReplicatedWork, Result<ReplicationReceipt>>(ReplicatedWork{std::move(events), {}});
 }
 
 size_t GroupCommitWriter::EventCount(const Work& work) const {

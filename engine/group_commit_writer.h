@@ -54,6 +54,9 @@ class GroupCommitWriter {
   using Work = std::variant<LocalWork, ReplicatedWork>;
   class Group;
 
+  // Queues work (or completes it with kUnavailable when closing) and returns its future.
+  template <typename Item, typename Outcome>
+  std::future<Outcome> Enqueue(Item work);
   void Run();
   size_t EventCount(const Work& work) const;
 
