@@ -11,11 +11,12 @@
 
 #include <caf/all.hpp>
 
+#include "actors/device_actor.h"
 #include "actors/projection_actor.h"
 #include "actors/register_actor.h"
-#include "adapters/till_peripherals.h"
 #include "adapters/api_codec.h"
 #include "adapters/serve_file.h"
+#include "adapters/till_peripherals.h"
 #include "adapters/zmq_command_server.h"
 #include "domain/register_service.h"
 #include "projections/builtin_projections.h"
@@ -98,9 +99,10 @@ Status RunNodeDaemon(const DaemonOptions& options) {
     caf::actor_system system{config};
 
     caf::actor projections = system.spawn(actors::ProjectionActor, runner.get());
+    caf::actor device = system.spawn(actors::DeviceActor, std::move(peripherals));
     caf::actor till = system.spawn<caf::detached>(actors::RegisterActor, std::move(service),
                                                   static_cast<const EventStore*>(store.get()),
-                                                  std::unique_ptr<SaleObserver>(std::move(peripherals)));
+                                                  std::unique_ptr<SaleObserver>(new actors::DeviceObserver(device)));
     {
       caf::scoped_actor self{system};
       self->request(projections, std::chrono::seconds(10), actors::start_atom::value)
@@ -147,6 +149,7 @@ Status RunNodeDaemon(const DaemonOptions& options) {
       result = served;
     }
     caf::anon_send_exit(till, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(device, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(projections, caf::exit_reason::user_shutdown);
     system.await_all_actors_done();
   }  // the actor system is gone: no actor holds the service, the runner or the store any more

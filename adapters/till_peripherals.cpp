@@ -176,7 +176,11 @@ void TillPeripherals::ReceiptClosed(const Receipt& receipt, const CloseOutcome& 
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  if (Status s = PrintClosed(ToJournalForm(receipt, outcome, now)); !s.ok()) {
+  PrintAndShow(ToJournalForm(receipt, outcome, now));
+}
+
+void TillPeripherals::PrintAndShow(const JournalReceipt& receipt) {
+  if (Status s = PrintClosed(receipt); !s.ok()) {
     last_error_ = s;
     std::cerr << "pos: warning: " << s.message() << " (the sale is stored; reprint it with `pos sale reprint`)\n";
   }

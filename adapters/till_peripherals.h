@@ -39,6 +39,9 @@ class TillPeripherals final : public SaleObserver {
   void LineAdded(const ReceiptLine& line) override;
   void ReceiptClosed(const Receipt& receipt, const CloseOutcome& outcome) override;
   const Status& last_error() const { return last_error_; }
+  // Prints a closed receipt and updates the display, keeping (and reporting on
+  // stderr) any failure instead of returning it.
+  void PrintAndShow(const JournalReceipt& receipt);
 
   Status ShowLine(std::string_view name, int64_t amount);
   // `receipt` is the journal's record of a closed receipt.
