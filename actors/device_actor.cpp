@@ -12,8 +12,8 @@ caf::behavior DeviceActor(caf::stateful_actor<DeviceActorState>* self, std::uniq
       [self](line_atom, const std::string& name, int64_t amount) {
         if (self->state.peripherals) (void)self->state.peripherals->ShowLine(name, amount);
       },
-      [self](closed_atom, const std::shared_ptr<const JournalReceipt>& receipt) {
-        if (self->state.peripherals) self->state.peripherals->PrintAndShow(*receipt);
+      [self](closed_atom, const std::shared_ptr<const ReceiptPrintJob>& job) {
+        if (self->state.peripherals) self->state.peripherals->PrintAndShow(*job);
       },
       [self](status_atom) -> std::string {
         if (!self->state.peripherals) return "";
@@ -31,8 +31,8 @@ void DeviceObserver::ReceiptClosed(const Receipt& receipt, const CloseOutcome& o
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  auto journal_form = std::make_shared<const JournalReceipt>(TillPeripherals::ToJournalForm(receipt, outcome, now));
-  caf::anon_send(device_, closed_atom::value, std::move(journal_form));
+  auto job = std::make_shared<const ReceiptPrintJob>(TillPeripherals::ToPrintJob(receipt, outcome, now));
+  caf::anon_send(device_, closed_atom::value, std::move(job));
 }
 
 }  // namespace pos::actors

@@ -5,7 +5,7 @@
 //
 // Messages:
 //   (line_atom, std::string name, int64_t amount)             display: the line
-//   (closed_atom, std::shared_ptr<const JournalReceipt>)       printer, drawer, display
+//   (closed_atom, std::shared_ptr<const ReceiptPrintJob>)      printer, drawer, display
 //   (status_atom) -> std::string                              the last peripheral error, "" if none
 #pragma once
 
@@ -23,7 +23,7 @@
 #include "adapters/till_peripherals.h"
 
 // A receipt is handed over within one process only, never serialised.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const pos::JournalReceipt>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const pos::ReceiptPrintJob>)
 
 namespace pos::actors {
 

@@ -18,6 +18,7 @@
 #include "adapters/serve_file.h"
 #include "adapters/till_peripherals.h"
 #include "adapters/zmq_command_server.h"
+#include "domain/fiscal/tse_fiscal_module.h"
 #include "domain/register_service.h"
 #include "projections/builtin_projections.h"
 
@@ -90,6 +91,9 @@ Status RunNodeDaemon(const DaemonOptions& options) {
   POS_RETURN_IF_ERROR(RegisterBuiltinProjections(*runner));
   POS_RETURN_IF_ERROR(runner->CatchUp().WithContext("bringing projections up to date"));
   POS_ASSIGN_OR_RETURN(std::unique_ptr<RegisterService> service, RegisterService::Load(*store, *runner));
+  // The German fiscal profile: a till with <data>/tse signs its receipts (docs/fiscal-de.md).
+  POS_ASSIGN_OR_RETURN(std::optional<fiscal::TillTse> tse, fiscal::OpenTillTse(*store));
+  if (tse.has_value()) service->SetFiscalModule(tse->module.get());
   POS_ASSIGN_OR_RETURN(std::unique_ptr<TillPeripherals> peripherals, TillPeripherals::ForNode(options.data_dir, *store));
 
   Status result;

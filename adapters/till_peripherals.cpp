@@ -8,6 +8,9 @@
 #include "adapters/escpos_encoder.h"
 #include "domain/receipt.h"
 #include "events/event_view.h"
+#include "domain/fiscal/kassenbeleg.h"
+#include "events/event_types.h"
+#include "events/fiscal_generated.h"
 #include "events/node_generated.h"
 
 namespace pos {
@@ -64,7 +67,8 @@ Result<std::unique_ptr<TillPeripherals>> TillPeripherals::ForNode(const std::str
   return Create(config, store.node_name(), currency);
 }
 
-PrintableReceipt TillPeripherals::Printable(const JournalReceipt& receipt, bool is_copy) const {
+PrintableReceipt TillPeripherals::Printable(const ReceiptPrintJob& job, bool is_copy) const {
+  const JournalReceipt& receipt = job.receipt;
   PrintableReceipt out;
   out.shop_name = config_.shop_name;
   out.address_lines = config_.address;
@@ -94,6 +98,11 @@ PrintableReceipt TillPeripherals::Printable(const JournalReceipt& receipt, bool 
   if (receipt.refund_of_number != 0) {
     out.fiscal_lines.push_back("Refund of receipt " + std::to_string(receipt.refund_of_number));
   }
+  out.fiscal_lines.insert(out.fiscal_lines.end(), job.fiscal_lines.begin(), job.fiscal_lines.end());
+  out.qr_payload = job.qr_payload;
+  if (out.qr_payload.empty() && job.fiscal_lines.empty()) {
+    out.qr_payload = "POS;" + till_name_ + ";" + std::to_string(receipt.number) + ";" + std::to_string(receipt.total);
+  }
   out.is_copy = is_copy;
   out.is_demo = receipt.training;
   out.currency = currency_;
@@ -106,12 +115,13 @@ Status TillPeripherals::ShowLine(std::string_view name, int64_t amount) {
   return display.ShowLine(name, amount);
 }
 
-Status TillPeripherals::PrintClosed(const JournalReceipt& receipt) {
+Status TillPeripherals::PrintClosed(const ReceiptPrintJob& job) {
+  const JournalReceipt& receipt = job.receipt;
   Status first_error;
   if (printer_ != nullptr) {
     EscPosOptions options;
     options.columns = config_.columns;
-    std::string bytes = RenderEscPos(Printable(receipt, /*is_copy=*/false), options);
+    std::string bytes = RenderEscPos(Printable(job, /*is_copy=*/false), options);
     const bool cash = std::any_of(receipt.payments.begin(), receipt.payments.end(),
                                   [](const JournalPayment& p) { return p.type == "cash"; });
     if (config_.drawer && cash) bytes += CashDrawerKick(0);
@@ -125,15 +135,29 @@ Status TillPeripherals::PrintClosed(const JournalReceipt& receipt) {
   return first_error;
 }
 
-Status TillPeripherals::Reprint(const JournalReceipt& receipt) {
+Status TillPeripherals::Reprint(const ReceiptPrintJob& job) {
   if (printer_ == nullptr) return Status::FailedPrecondition("no receipt printer is configured (peripherals.json)");
   EscPosOptions options;
   options.columns = config_.columns;
-  return printer_->Write(RenderEscPos(Printable(receipt, /*is_copy=*/true), options));
+  return printer_->Write(RenderEscPos(Printable(job, /*is_copy=*/true), options));
 }
 
-JournalReceipt TillPeripherals::ToJournalForm(const Receipt& receipt, const CloseOutcome& outcome,
-                                             int64_t closed_at_us) {
+namespace {
+
+// The fiscal print of the first TseTransactionFinished among `events`.
+void AddFiscalPrint(const std::vector<NewEvent>& events, ReceiptPrintJob& job) {
+  for (const NewEvent& event : events) {
+    if (event.type != EventType::kTseTransactionFinished) continue;
+    flatbuffers::Verifier verifier(event.payload.data(), event.payload.size());
+    if (!verifier.VerifyBuffer<fb::TseTransactionFinished>(nullptr)) continue;
+    fiscal::FiscalPrint print = fiscal::FiscalPrintOf(*flatbuffers::GetRoot<fb::TseTransactionFinished>(event.payload.data()));
+    job.fiscal_lines = std::move(print.lines);
+    job.qr_payload = std::move(print.qr_payload);
+    return;
+  }
+}
+
+JournalReceipt ToJournalForm(const Receipt& receipt, const CloseOutcome& outcome, int64_t closed_at_us) {
   JournalReceipt out;
   out.receipt_id = receipt.id;
   out.status = JournalStatus::kClosed;
@@ -165,6 +189,35 @@ JournalReceipt TillPeripherals::ToJournalForm(const Receipt& receipt, const Clos
   return out;
 }
 
+}  // namespace
+
+ReceiptPrintJob TillPeripherals::ToPrintJob(const Receipt& receipt, const CloseOutcome& outcome, int64_t closed_at_us) {
+  ReceiptPrintJob job{ToJournalForm(receipt, outcome, closed_at_us), {}, {}};
+  AddFiscalPrint(outcome.fiscal_events, job);
+  return job;
+}
+
+Result<ReceiptPrintJob> TillPeripherals::ReprintJob(const JournalReceipt& receipt, const EventStore& store) {
+  ReceiptPrintJob job{receipt, {}, {}};
+  std::vector<NewEvent> fiscal;
+  Status bad;
+  POS_RETURN_IF_ERROR(store.ScanStream(ReceiptStream(receipt.receipt_id), 1, [&](uint64_t, std::string_view bytes) {
+    auto event = EventView::Parse(bytes);
+    if (!event.ok()) {
+      bad = event.status();
+      return false;
+    }
+    if (event->type() == static_cast<uint32_t>(EventType::kTseTransactionFinished)) {
+      const auto payload = event->payload();
+      fiscal.push_back({EventType::kTseTransactionFinished, {payload.begin(), payload.end()}});
+    }
+    return true;
+  }));
+  POS_RETURN_IF_ERROR(bad);
+  AddFiscalPrint(fiscal, job);
+  return job;
+}
+
 void TillPeripherals::LineAdded(const ReceiptLine& line) {
   if (Status s = ShowLine(line.name, line.Amount()); !s.ok()) {
     last_error_ = s;
@@ -176,11 +229,11 @@ void TillPeripherals::ReceiptClosed(const Receipt& receipt, const CloseOutcome& 
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  PrintAndShow(ToJournalForm(receipt, outcome, now));
+  PrintAndShow(ToPrintJob(receipt, outcome, now));
 }
 
-void TillPeripherals::PrintAndShow(const JournalReceipt& receipt) {
-  if (Status s = PrintClosed(receipt); !s.ok()) {
+void TillPeripherals::PrintAndShow(const ReceiptPrintJob& job) {
+  if (Status s = PrintClosed(job); !s.ok()) {
     last_error_ = s;
     std::cerr << "pos: warning: " << s.message() << " (the sale is stored; reprint it with `pos sale reprint`)\n";
   }

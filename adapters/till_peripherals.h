@@ -24,6 +24,14 @@
 
 namespace pos {
 
+// What the printer gets for one closed receipt: the receipt as the journal holds
+// it, and the fiscal module's text lines and QR payload (empty without one).
+struct ReceiptPrintJob {
+  JournalReceipt receipt;
+  std::vector<std::string> fiscal_lines;
+  std::string qr_payload;
+};
+
 class TillPeripherals final : public SaleObserver {
  public:
   // Builds the sinks named in the config (nothing is opened yet).
@@ -41,18 +49,23 @@ class TillPeripherals final : public SaleObserver {
   const Status& last_error() const { return last_error_; }
   // Prints a closed receipt and updates the display, keeping (and reporting on
   // stderr) any failure instead of returning it.
-  void PrintAndShow(const JournalReceipt& receipt);
+  void PrintAndShow(const ReceiptPrintJob& job);
 
   Status ShowLine(std::string_view name, int64_t amount);
-  // `receipt` is the journal's record of a closed receipt.
-  Status PrintClosed(const JournalReceipt& receipt);
-  Status Reprint(const JournalReceipt& receipt);
+  Status PrintClosed(const ReceiptPrintJob& job);
+  // A copy of a closed receipt, with the fiscal data found in its stream.
+  Status Reprint(const ReceiptPrintJob& job);
 
-  // A just-closed receipt in the journal's form (what the journal will hold).
-  static JournalReceipt ToJournalForm(const Receipt& receipt, const CloseOutcome& outcome, int64_t closed_at_us);
+  // A just-closed receipt as the printer gets it: the journal's form (what the
+  // journal will hold) and the fiscal print of the close's TSE event.
+  static ReceiptPrintJob ToPrintJob(const Receipt& receipt, const CloseOutcome& outcome, int64_t closed_at_us);
+  // The print job of a receipt already in the journal, with the fiscal data of
+  // its TseTransactionFinished event from `store` (if it has one).
+  static Result<ReceiptPrintJob> ReprintJob(const JournalReceipt& receipt, const EventStore& store);
 
-  // The printable form of a journal receipt (shared by printing and reprints).
-  PrintableReceipt Printable(const JournalReceipt& receipt, bool is_copy) const;
+  // The printable form of a print job (shared by printing and reprints). Without
+  // fiscal data the QR code carries the receipt reference "POS;<till>;<number>;<total>".
+  PrintableReceipt Printable(const ReceiptPrintJob& job, bool is_copy) const;
 
  private:
   TillPeripherals() = default;

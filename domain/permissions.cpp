@@ -14,6 +14,7 @@ std::string_view PermissionName(Permission permission) {
     case Permission::kDayClose: return "day_close";
     case Permission::kMasterData: return "master_data";
     case Permission::kDeviceRebind: return "device_rebind";
+    case Permission::kLicenseManage: return "license_manage";
   }
   return "unknown";
 }
@@ -29,7 +30,8 @@ UserRole RequiredRole(Permission permission) {
     case Permission::kCashMovement:
     case Permission::kDayClose: return UserRole::kSupervisor;
     case Permission::kMasterData:
-    case Permission::kDeviceRebind: return UserRole::kAdmin;
+    case Permission::kDeviceRebind:
+    case Permission::kLicenseManage: return UserRole::kAdmin;
   }
   return UserRole::kAdmin;
 }

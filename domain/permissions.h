@@ -13,6 +13,7 @@
 //   day_close                      x         x    Z report
 //   master_data                              x
 //   device_rebind                            x
+//   license_manage                           x    load / activate / deactivate licenses
 #pragma once
 
 #include <optional>
@@ -33,6 +34,7 @@ enum class Permission : uint8_t {
   kDayClose,
   kMasterData,
   kDeviceRebind,
+  kLicenseManage,  // load, activate, deactivate licenses (docs/licensing.md)
 };
 
 std::string_view PermissionName(Permission permission);

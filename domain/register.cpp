@@ -101,6 +101,10 @@ Status Register::Apply(const EventView& event) {
                               " refers to receipt stream " + stream + ", which is not open");
   };
 
+  // Every event of an open receipt's stream advances its version, also the types
+  // this switch does not fold (fiscal events such as TseTransactionStarted).
+  if (type != EventType::kReceiptOpened) receipt_of_event();
+
   switch (type) {
     case EventType::kReceiptOpened: {
       const auto* p = event.PayloadAs<fb::ReceiptOpened>();

@@ -46,6 +46,7 @@ struct CloseOutcome {
   uint64_t number = 0;
   ReceiptTotals totals;
   int64_t change = 0;
+  std::vector<NewEvent> fiscal_events;  // the fiscal module's events in the close batch (e.g. the TSE's)
 };
 
 class Register {

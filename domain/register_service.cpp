@@ -1,9 +1,23 @@
 #include "domain/register_service.h"
 
+#include <iterator>
+#include <map>
+
 #include "domain/device_binding.h"
+#include "domain/licensing/till_license.h"
 #include "engine/pin_hash.h"
 
 namespace pos {
+namespace {
+
+// The fiscal events go immediately before the batch's last event (ReceiptClosed
+// or ReceiptCancelled), the order the DSFinV-K export relies on.
+void InsertBeforeLast(AppendBatch& batch, std::vector<NewEvent> fiscal) {
+  const auto at = batch.events.empty() ? batch.events.end() : batch.events.end() - 1;
+  batch.events.insert(at, std::make_move_iterator(fiscal.begin()), std::make_move_iterator(fiscal.end()));
+}
+
+}  // namespace
 
 RegisterService::RegisterService(EventStore& store, ProjectionRunner& runner, std::shared_ptr<Clock> clock)
     : store_(store), runner_(runner), clock_(std::move(clock)), register_(store.node_id()) {}
@@ -22,6 +36,8 @@ Result<std::unique_ptr<RegisterService>> RegisterService::Load(EventStore& store
   POS_ASSIGN_OR_RETURN(DeviceBinding binding, DeviceBinding::Load(store));
   POS_ASSIGN_OR_RETURN(MachineIdentity machine, ReadMachineIdentity());
   service->hardware_status_ = binding.Check(machine);
+  POS_ASSIGN_OR_RETURN(licensing::TillLicense license, licensing::TillLicense::Load(store));
+  service->license_status_ = license.Check(machine, licensing::TodayUtc());
   return service;
 }
 
@@ -91,8 +107,15 @@ Result<std::string> RegisterService::Open(const std::optional<Approval>& approva
   POS_RETURN_IF_ERROR(hardware_status_);
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
   POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
+  // Demo mode (no active license): every receipt is a training receipt, not fiscal.
+  if (demo_mode()) training = true;
   auto decision = register_.DecideOpen(actor, approver, refund_of_number, training);
   std::string stream = decision.ok() ? decision->stream : "";
+  if (decision.ok() && fiscal_ != nullptr) {
+    POS_ASSIGN_OR_RETURN(std::vector<NewEvent> fiscal,
+                         fiscal_->StartReceipt(stream.substr(std::string_view("receipt/").size()), clock_->NowMicros()));
+    for (NewEvent& event : fiscal) decision->events.push_back(std::move(event));
+  }
   POS_RETURN_IF_ERROR(Commit(std::move(decision), actor, refund_of_number ? Permission::kRefund : Permission::kSell,
                              refund_of_number ? "open refund" : "open"));
   return stream.substr(std::string_view("receipt/").size());
@@ -161,8 +184,14 @@ Status RegisterService::Cancel(const std::string& receipt_id, const std::string&
                                const std::optional<Approval>& approval) {
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
   POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
-  return Commit(register_.DecideCancel(actor, approver, receipt_id, reason), actor, Permission::kCancelReceipt,
-                "cancel receipt");
+  auto decision = register_.DecideCancel(actor, approver, receipt_id, reason);
+  if (decision.ok() && fiscal_ != nullptr) {
+    const Receipt* receipt = register_.FindReceipt(receipt_id);
+    FiscalReceipt fiscal_receipt{receipt_id, receipt != nullptr && receipt->training, true, {}, {}};
+    POS_ASSIGN_OR_RETURN(std::vector<NewEvent> fiscal, fiscal_->FinishReceipt(fiscal_receipt, clock_->NowMicros()));
+    InsertBeforeLast(*decision, std::move(fiscal));
+  }
+  return Commit(std::move(decision), actor, Permission::kCancelReceipt, "cancel receipt");
 }
 
 Result<CloseOutcome> RegisterService::Close(const std::string& receipt_id) {
@@ -170,6 +199,21 @@ Result<CloseOutcome> RegisterService::Close(const std::string& receipt_id) {
   auto decision = register_.DecideClose(actor, receipt_id);
   if (!decision.ok()) return decision.status();
   CloseOutcome outcome = decision->second;
+  if (fiscal_ != nullptr) {
+    const Receipt* receipt = register_.FindReceipt(receipt_id);
+    FiscalReceipt fiscal_receipt{receipt_id, receipt != nullptr && receipt->training, false, outcome.totals, {}};
+    if (receipt != nullptr) {
+      std::map<PaymentType, int64_t> kept;
+      for (const Payment& p : receipt->payments) kept[p.type] += p.amount;
+      kept[PaymentType::kCash] -= outcome.change;
+      for (const auto& [type, amount] : kept) {
+        if (amount != 0) fiscal_receipt.payments.push_back({type, amount, ""});
+      }
+    }
+    POS_ASSIGN_OR_RETURN(std::vector<NewEvent> fiscal, fiscal_->FinishReceipt(fiscal_receipt, clock_->NowMicros()));
+    outcome.fiscal_events = fiscal;
+    InsertBeforeLast(decision->first, std::move(fiscal));
+  }
   POS_RETURN_IF_ERROR(Commit(std::move(decision->first), actor, Permission::kSell, "close"));
   return outcome;
 }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "domain/fiscal_module.h"
 #include "domain/register.h"
 #include "engine/clock.h"
 #include "engine/event_store.h"
@@ -35,6 +36,13 @@ class RegisterService {
   const Register& state() const { return register_; }
   // Ok, or why this till may not sell here (its store is bound to other hardware).
   const Status& hardware_status() const { return hardware_status_; }
+  // Ok when this till runs licensed; otherwise why it runs in demo mode: every
+  // receipt it opens is then a training receipt, printed "DEMO" (docs/licensing.md).
+  const Status& license_status() const { return license_status_; }
+  bool demo_mode() const { return !license_status_.ok(); }
+  // The fiscal signer (not owned; nullptr: none, the default). With one set, Open,
+  // Close and Cancel put its events into the receipt's batch (domain/fiscal_module.h).
+  void SetFiscalModule(FiscalModule* fiscal) { fiscal_ = fiscal; }
 
   Status SignOn(const std::string& user_id, const std::string& pin);
   Status SignOff();
@@ -75,6 +83,8 @@ class RegisterService {
   std::shared_ptr<Clock> clock_;
   Register register_;
   Status hardware_status_;
+  Status license_status_;  // ok: licensed; else why the till runs in demo mode
+  FiscalModule* fiscal_ = nullptr;
 };
 
 }  // namespace pos

@@ -4,6 +4,8 @@
 
 #include "events/master_data_generated.h"
 #include "events/device_generated.h"
+#include "events/fiscal_generated.h"
+#include "events/license_generated.h"
 #include "events/node_generated.h"
 #include "events/receipts_generated.h"
 #include "events/register_generated.h"
@@ -53,6 +55,21 @@ constexpr std::array kEventTypes = {
     Entry<fb::PermissionDenied>(EventType::kPermissionDenied, "PermissionDenied", EventCategory::kRegister),
     Entry<fb::DeviceBound>(EventType::kDeviceBound, "DeviceBound", EventCategory::kDevice),
     Entry<fb::DeviceRebound>(EventType::kDeviceRebound, "DeviceRebound", EventCategory::kDevice),
+    Entry<fb::TseInitialised>(EventType::kTseInitialised, "TseInitialised", EventCategory::kFiscal),
+    Entry<fb::TseClientRegistered>(EventType::kTseClientRegistered, "TseClientRegistered", EventCategory::kFiscal),
+    Entry<fb::TseTransactionStarted>(EventType::kTseTransactionStarted, "TseTransactionStarted",
+                                     EventCategory::kFiscal),
+    Entry<fb::TseTransactionFinished>(EventType::kTseTransactionFinished, "TseTransactionFinished",
+                                      EventCategory::kFiscal),
+    Entry<fb::TseDeactivated>(EventType::kTseDeactivated, "TseDeactivated", EventCategory::kFiscal),
+    Entry<fb::TseDecommissioned>(EventType::kTseDecommissioned, "TseDecommissioned", EventCategory::kFiscal),
+    Entry<fb::TseOutageBegan>(EventType::kTseOutageBegan, "TseOutageBegan", EventCategory::kFiscal),
+    Entry<fb::TseOutageEnded>(EventType::kTseOutageEnded, "TseOutageEnded", EventCategory::kFiscal),
+    Entry<fb::LicenseLoaded>(EventType::kLicenseLoaded, "LicenseLoaded", EventCategory::kLicense),
+    Entry<fb::SeatActivated>(EventType::kSeatActivated, "SeatActivated", EventCategory::kLicense),
+    Entry<fb::SeatDeactivated>(EventType::kSeatDeactivated, "SeatDeactivated", EventCategory::kLicense),
+    Entry<fb::SeatReleased>(EventType::kSeatReleased, "SeatReleased", EventCategory::kLicense),
+    Entry<fb::SeatsOverAssigned>(EventType::kSeatsOverAssigned, "SeatsOverAssigned", EventCategory::kLicense),
 };
 
 }  // namespace

@@ -48,6 +48,21 @@ enum class EventType : uint32_t {
 
   kDeviceBound = 400,
   kDeviceRebound = 401,
+
+  kTseInitialised = 500,
+  kTseClientRegistered = 501,
+  kTseTransactionStarted = 502,
+  kTseTransactionFinished = 503,
+  kTseDeactivated = 504,
+  kTseDecommissioned = 505,
+  kTseOutageBegan = 506,
+  kTseOutageEnded = 507,
+
+  kLicenseLoaded = 600,
+  kSeatActivated = 601,
+  kSeatDeactivated = 602,
+  kSeatReleased = 603,
+  kSeatsOverAssigned = 604,
 };
 
 // What a type is for replication (sync modes choose categories) and for readers.

@@ -286,6 +286,11 @@ TEST_F(DispatcherTest, PeripheralsPrintTheClosedReceiptKickTheDrawerAndShowLines
   EXPECT_TRUE(has_row("4.80"));
   EXPECT_TRUE(has_row("Danke!"));
   EXPECT_FALSE(has_row("COPY"));
+  // Without a fiscal module the QR code (native GS ( k) carries the receipt reference.
+  auto qr = std::find_if(tokens->begin(), tokens->end(),
+                         [](const testing::EscPosToken& t) { return t.kind == testing::EscPosToken::Kind::kQrStore; });
+  ASSERT_NE(qr, tokens->end());
+  EXPECT_EQ(qr->data, "POS;till-1;1;480");
   EXPECT_EQ(std::count_if(tokens->begin(), tokens->end(),
                           [](const testing::EscPosToken& t) { return t.kind == testing::EscPosToken::Kind::kDrawerKick; }),
             1);
@@ -296,7 +301,9 @@ TEST_F(DispatcherTest, PeripheralsPrintTheClosedReceiptKickTheDrawerAndShowLines
   ASSERT_TRUE(journal.ok());
   auto record = ReceiptJournalView(*journal).Find(ToHex(store_->node_id()), 1);
   ASSERT_TRUE(record.ok() && record->has_value());
-  ASSERT_TRUE((*peripherals)->Reprint(**record).ok());
+  auto job = TillPeripherals::ReprintJob(**record, *store_);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*peripherals)->Reprint(*job).ok());
   std::ifstream again(printer, std::ios::binary);
   const std::string all((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
   auto reprint = testing::DecodeEscPos(std::string_view(all).substr(bytes.size()));

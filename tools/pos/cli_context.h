@@ -61,9 +61,16 @@ void AddReplayCommand(CLI::App& app, Context& context);
 void AddStatsCommand(CLI::App& app, Context& context);
 void AddDemoCommand(CLI::App& app, Context& context);
 void AddDeviceCommands(CLI::App& app, Context& context);
+void AddReportCommands(CLI::App& app, Context& context);
 // Adds `pos sale reprint`; call after AddSaleCommands.
 void AddReprintCommand(CLI::App& app, Context& context);
 void AddServeCommand(CLI::App& app, Context& context);
 void AddSaleCommands(CLI::App& app, Context& context);
+// `pos tse …`: the software TSE of the German fiscal profile (tse_commands.cpp).
+void AddTseCommands(CLI::App& app, Context& context);
+// `pos vendor …`, `pos license …`, `pos license-server …` (docs/licensing.md).
+void AddLicensingCommands(CLI::App& app, Context& context);
+// `pos export dsfinvk` (tools/pos/export_commands.cpp).
+void AddExportCommands(CLI::App& app, Context& context);
 
 }  // namespace pos::cli

@@ -36,9 +36,13 @@ int main(int argc, char** argv) {
   AddStatsCommand(app, context);
   AddDemoCommand(app, context);
   AddDeviceCommands(app, context);
+  AddReportCommands(app, context);
   AddServeCommand(app, context);
   AddSaleCommands(app, context);
   AddReprintCommand(app, context);
+  AddTseCommands(app, context);
+  AddLicensingCommands(app, context);
+  AddExportCommands(app, context);
 
   try {
     app.parse(argc, argv);

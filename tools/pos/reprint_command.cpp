@@ -27,7 +27,8 @@ void AddReprintCommand(CLI::App& app, Context& context) {
       POS_ASSIGN_OR_RETURN(auto receipt, ReceiptJournalView(reader).Find(ToHex(node->store->node_id()), *number));
       if (!receipt.has_value()) return Status::NotFound("no closed receipt number " + std::to_string(*number));
       POS_ASSIGN_OR_RETURN(auto peripherals, TillPeripherals::ForNode(context.options.data_dir, *node->store));
-      POS_RETURN_IF_ERROR(peripherals->Reprint(*receipt));
+      POS_ASSIGN_OR_RETURN(ReceiptPrintJob job, TillPeripherals::ReprintJob(*receipt, *node->store));
+      POS_RETURN_IF_ERROR(peripherals->Reprint(job));
       if (context.options.json) {
         context.PrintJson({{"ok", true}, {"reprinted", *number}});
       } else {

@@ -7,6 +7,7 @@
 #include "adapters/till_peripherals.h"
 #include "adapters/serve_file.h"
 #include "adapters/zmq_command_client.h"
+#include "domain/fiscal/tse_fiscal_module.h"
 #include "domain/register_service.h"
 
 namespace pos::cli {
@@ -43,6 +44,9 @@ Result<std::string> DispatchInProcess(const Context& context, const std::string&
     return node.status();
   }
   POS_ASSIGN_OR_RETURN(std::unique_ptr<RegisterService> service, RegisterService::Load(*node->store, *node->runner));
+  // The German fiscal profile: a till with <data>/tse signs its receipts (docs/fiscal-de.md).
+  POS_ASSIGN_OR_RETURN(std::optional<fiscal::TillTse> tse, fiscal::OpenTillTse(*node->store));
+  if (tse.has_value()) service->SetFiscalModule(tse->module.get());
   POS_ASSIGN_OR_RETURN(auto peripherals, TillPeripherals::ForNode(context.options.data_dir, *node->store));
   return Dispatch(*service, request, node->store.get(), peripherals.get());
 }

@@ -1,0 +1,173 @@
+#include "domain/fiscal/tse_fiscal_module.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "domain/fiscal/kassenbeleg.h"
+#include "domain/fiscal/tse_events.h"
+#include "engine/bytes.h"
+#include "events/event_view.h"
+#include "events/fiscal_generated.h"
+
+namespace pos::fiscal {
+
+TseFiscalModule::TseFiscalModule(EventStore& store, SoftwareTse& tse)
+    : store_(store), tse_(tse), client_id_(ToHex(store.node_id())), stream_(TseStream(store.node_id())) {}
+
+std::string TseFiscalModule::TseStream(std::string_view node_id) { return "tse/" + ToHex(node_id); }
+
+Result<std::unique_ptr<TseFiscalModule>> TseFiscalModule::Create(EventStore& store, SoftwareTse& tse) {
+  std::unique_ptr<TseFiscalModule> module(new TseFiscalModule(store, tse));
+  uint64_t max_tx = 0;
+  uint64_t max_counter = 0;
+  Status scanned;
+  POS_RETURN_IF_ERROR(store.ScanOrigin(store.node_id(), 1, [&](uint64_t, std::string_view bytes) {
+    auto event = EventView::Parse(bytes);
+    if (!event.ok()) {
+      scanned = event.status();
+      return false;
+    }
+    switch (static_cast<EventType>(event->type())) {
+      case EventType::kTseTransactionStarted:
+        if (const auto* p = event->PayloadAs<fb::TseTransactionStarted>(); p != nullptr && !p->outage()) {
+          max_tx = std::max(max_tx, p->transaction_number());
+          max_counter = std::max(max_counter, p->signature_counter());
+        }
+        break;
+      case EventType::kTseTransactionFinished:
+        if (const auto* p = event->PayloadAs<fb::TseTransactionFinished>(); p != nullptr && !p->outage()) {
+          max_tx = std::max(max_tx, p->transaction_number());
+          max_counter = std::max(max_counter, p->signature_counter());
+        }
+        break;
+      case EventType::kTseOutageBegan:
+        if (event->stream() == module->stream_) module->in_outage_ = true;
+        break;
+      case EventType::kTseOutageEnded:
+        if (event->stream() == module->stream_) module->in_outage_ = false;
+        break;
+      default: break;
+    }
+    return true;
+  }));
+  POS_RETURN_IF_ERROR(scanned);
+  POS_RETURN_IF_ERROR(tse.RaiseCounters(max_tx, max_counter));
+  return module;
+}
+
+Status TseFiscalModule::Record(EventType type, std::vector<uint8_t> payload, const std::string& user) {
+  AppendBatch batch;
+  batch.stream = stream_;
+  batch.expected_version = kAnyVersion;
+  batch.user = user;
+  batch.events.push_back(NewEvent{type, std::move(payload)});
+  return store_.Append(std::move(batch)).status();
+}
+
+Status TseFiscalModule::BeginOutage(const Status& why, int64_t now_us) {
+  if (in_outage_) return Status::Ok();
+  POS_RETURN_IF_ERROR(
+      Record(EventType::kTseOutageBegan, tse_events::TseOutageBegan(tse_.serial_hex(), why.message(), now_us), ""));
+  in_outage_ = true;
+  return Status::Ok();
+}
+
+Status TseFiscalModule::EndOutage(int64_t now_us) {
+  if (!in_outage_) return Status::Ok();
+  POS_RETURN_IF_ERROR(Record(EventType::kTseOutageEnded, tse_events::TseOutageEnded(tse_.serial_hex(), now_us), ""));
+  in_outage_ = false;
+  return Status::Ok();
+}
+
+Result<std::vector<NewEvent>> TseFiscalModule::StartReceipt(const std::string& receipt_id, int64_t now_us) {
+  POS_RETURN_IF_ERROR(tse_.CheckCanSign(client_id_));
+  tse_events::Started started;
+  started.tse_serial = tse_.serial_hex();
+  started.client_id = client_id_;
+  started.receipt_id = receipt_id;
+  started.process_type = std::string(kProcessTypeKassenbeleg);
+  started.log_time_us = now_us;
+  auto log = tse_.StartTransaction(client_id_, started.process_type, "", receipt_id, now_us);
+  if (log.ok()) {
+    POS_RETURN_IF_ERROR(EndOutage(now_us));
+    started.transaction_number = log->message.transaction_number;
+    started.signature_counter = log->message.signature_counter;
+    started.signature = log->signature;
+  } else if (log.status().code() == StatusCode::kUnavailable) {
+    POS_RETURN_IF_ERROR(BeginOutage(log.status(), now_us));
+    started.outage = true;
+  } else {
+    return log.status();
+  }
+  std::vector<NewEvent> events;
+  events.push_back(NewEvent{EventType::kTseTransactionStarted, tse_events::TseTransactionStarted(started)});
+  return events;
+}
+
+Result<std::vector<NewEvent>> TseFiscalModule::FinishReceipt(const FiscalReceipt& receipt, int64_t now_us) {
+  if (Status can_sign = tse_.CheckCanSign(client_id_); !can_sign.ok()) {
+    // A receipt opened before the TSE went out of service can still be cancelled
+    // (unsigned: nothing was sold), or the day could never be closed.
+    if (receipt.cancelled) return std::vector<NewEvent>();
+    return can_sign;
+  }
+  tse_events::Finished finished;
+  finished.tse_serial = tse_.serial_hex();
+  finished.client_id = client_id_;
+  finished.process_type = std::string(kProcessTypeKassenbeleg);
+  finished.process_data = KassenbelegProcessData(receipt);
+  finished.log_time_us = now_us;
+  finished.start_time_us = now_us;
+
+  // The receipt's transaction; one started during an outage (or lost) starts now.
+  Status failure;
+  std::optional<TseOpenTransaction> open = tse_.FindOpenByReference(receipt.receipt_id);
+  if (!open.has_value()) {
+    auto started = tse_.StartTransaction(client_id_, finished.process_type, "", receipt.receipt_id, now_us);
+    if (started.ok()) {
+      open = tse_.FindOpenByReference(receipt.receipt_id);
+    } else {
+      failure = started.status();
+    }
+  }
+  if (open.has_value()) {
+    finished.start_time_us = open->start_time_us;
+    auto log = tse_.FinishTransaction(client_id_, open->number, finished.process_type, finished.process_data, now_us);
+    if (log.ok()) {
+      POS_RETURN_IF_ERROR(EndOutage(now_us));
+      finished.transaction_number = open->number;
+      finished.signature_counter = log->message.signature_counter;
+      finished.signature = log->signature;
+      finished.public_key = tse_.public_key_der();
+      finished.qr_code = QrCode({client_id_, finished.process_type, finished.process_data, open->number,
+                                 finished.signature_counter, finished.start_time_us, now_us, finished.signature,
+                                 finished.public_key});
+    } else {
+      failure = log.status();
+    }
+  }
+  if (!failure.ok()) {
+    if (failure.code() != StatusCode::kUnavailable) return failure;
+    POS_RETURN_IF_ERROR(BeginOutage(failure, now_us));
+    finished.outage = true;
+    finished.transaction_number = 0;
+    finished.signature_counter = 0;
+  }
+  std::vector<NewEvent> events;
+  events.push_back(NewEvent{EventType::kTseTransactionFinished, tse_events::TseTransactionFinished(finished)});
+  return events;
+}
+
+std::string TseDirOf(const EventStore& store) { return store.path() + "/tse"; }
+
+Result<std::optional<TillTse>> OpenTillTse(EventStore& store) {
+  const std::string dir = TseDirOf(store);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return std::optional<TillTse>();
+  TillTse till;
+  POS_ASSIGN_OR_RETURN(till.tse, SoftwareTse::Open(dir));
+  POS_ASSIGN_OR_RETURN(till.module, TseFiscalModule::Create(store, *till.tse));
+  return std::optional<TillTse>(std::move(till));
+}
+
+}  // namespace pos::fiscal

@@ -1,0 +1,64 @@
+// TseFiscalModule: the German fiscal profile behind the register's FiscalModule
+// seam. It signs each receipt with the SoftwareTse (StartTransaction at open,
+// FinishTransaction at close or cancel) and returns TseTransactionStarted /
+// TseTransactionFinished for the receipt's batch.
+//
+// Outage: when the TSE cannot sign (key missing or unreadable, store of the TSE
+// log failing, a simulated failure) the receipt still opens and closes, its
+// events carry outage = true, and TseOutageBegan is appended once to the stream
+// "tse/<node id hex>"; the first signature that works again appends
+// TseOutageEnded. A deactivated or decommissioned TSE, or an unregistered
+// client, is not an outage: the command is refused with the reason.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "domain/fiscal/software_tse.h"
+#include "domain/fiscal_module.h"
+#include "engine/event_store.h"
+
+namespace pos::fiscal {
+
+class TseFiscalModule final : public FiscalModule {
+ public:
+  // Reads the till's own events: whether an outage is open (its tse stream) and
+  // the highest transaction number and signature counter in the log, which the
+  // TSE's counters are raised to (so they never repeat a value the log holds).
+  static Result<std::unique_ptr<TseFiscalModule>> Create(EventStore& store, SoftwareTse& tse);
+  static std::string TseStream(std::string_view node_id);  // "tse/<node id hex>"
+
+  const std::string& client_id() const { return client_id_; }
+  bool in_outage() const { return in_outage_; }
+  SoftwareTse& tse() { return tse_; }
+
+  Result<std::vector<NewEvent>> StartReceipt(const std::string& receipt_id, int64_t now_us) override;
+  Result<std::vector<NewEvent>> FinishReceipt(const FiscalReceipt& receipt, int64_t now_us) override;
+
+  // Appends a TSE lifecycle event (TseInitialised, TseClientRegistered,
+  // TseDeactivated, TseDecommissioned) to the tse stream.
+  Status Record(EventType type, std::vector<uint8_t> payload, const std::string& user);
+
+ private:
+  TseFiscalModule(EventStore& store, SoftwareTse& tse);
+  Status BeginOutage(const Status& why, int64_t now_us);
+  Status EndOutage(int64_t now_us);
+
+  EventStore& store_;
+  SoftwareTse& tse_;
+  std::string client_id_;
+  std::string stream_;
+  bool in_outage_ = false;
+};
+
+// A till's TSE, opened from <store path>/tse and wired as its fiscal module.
+struct TillTse {
+  std::unique_ptr<SoftwareTse> tse;
+  std::unique_ptr<TseFiscalModule> module;
+};
+std::string TseDirOf(const EventStore& store);
+// nullopt when the store has no tse directory (no German fiscal profile).
+Result<std::optional<TillTse>> OpenTillTse(EventStore& store);
+
+}  // namespace pos::fiscal
