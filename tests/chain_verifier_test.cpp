@@ -18,6 +18,7 @@
 #include "events/event_types.h"
 #include "events/event_view.h"
 #include "events/master_data.h"
+#include "tests/raw_db.h"
 #include "tests/test_support.h"
 
 namespace pos {
@@ -90,57 +91,7 @@ ChainVerification MustVerify(const EventStore& store) {
   return *report;
 }
 
-// The RocksDB under a closed store, opened with all its column families.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    rocksdb::Options options;
-    std::vector<std::string> names;
-    auto s = rocksdb::DB::ListColumnFamilies(options, path, &names);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* raw = nullptr;
-    s = rocksdb::DB::Open(options, path, descriptors, &handles_, &raw);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    db_.reset(raw);
-    names_ = names;
-  }
-  ~RawDb() {
-    if (!db_) return;
-    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-    EXPECT_TRUE(db_->Close().ok());
-  }
-  RawDb(const RawDb&) = delete;
-  RawDb& operator=(const RawDb&) = delete;
-
-  rocksdb::ColumnFamilyHandle* Family(std::string_view name) {
-    for (size_t i = 0; i < names_.size(); ++i) {
-      if (names_[i] == name) return handles_[i];
-    }
-    ADD_FAILURE() << "no column family " << name;
-    return nullptr;
-  }
-  std::string Get(std::string_view family, const std::string& key) {
-    std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), Family(family), key, &value);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return value;
-  }
-  void Put(std::string_view family, const std::string& key, const std::string& value) {
-    auto s = db_->Put(rocksdb::WriteOptions(), Family(family), key, value);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-  }
-  void Delete(std::string_view family, const std::string& key) {
-    auto s = db_->Delete(rocksdb::WriteOptions(), Family(family), key);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-  }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<std::string> names_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-};
+using testing::RawDb;
 
 // A single-origin store of 1 + 24 events at dir/store, closed.
 class ChainVerifierTest : public ::testing::Test {

@@ -27,6 +27,7 @@
 #include "events/event_view.h"
 #include "events/master_data.h"
 #include "events/node_generated.h"
+#include "tests/raw_db.h"
 #include "tests/test_support.h"
 
 namespace pos {
@@ -149,45 +150,7 @@ std::set<std::string> DirectoryListing(const fs::path& dir) {
   return names;
 }
 
-// The RocksDB under a (closed) store, opened with all its column families.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    rocksdb::Options options;
-    std::vector<std::string> names;
-    auto s = rocksdb::DB::ListColumnFamilies(options, path, &names);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* raw = nullptr;
-    s = rocksdb::DB::Open(options, path, descriptors, &handles_, &raw);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    db_.reset(raw);
-    names_ = names;
-  }
-  ~RawDb() {
-    if (!db_) return;
-    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-    EXPECT_TRUE(db_->Close().ok());
-  }
-  RawDb(const RawDb&) = delete;
-  RawDb& operator=(const RawDb&) = delete;
-
-  bool ok() const { return db_ != nullptr; }
-  rocksdb::DB* db() { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* Family(std::string_view name) {
-    for (size_t i = 0; i < names_.size(); ++i) {
-      if (names_[i] == name) return handles_[i];
-    }
-    ADD_FAILURE() << "no column family " << name;
-    return nullptr;
-  }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<std::string> names_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-};
+using testing::RawDb;
 
 // ---------------------------------------------------------------- creation
 

@@ -28,6 +28,7 @@
 #include "engine/bytes.h"
 #include "engine/event_store.h"
 #include "engine/store_layout.h"
+#include "tests/raw_db.h"
 #include "tests/test_support.h"
 
 extern char** environ;
@@ -155,60 +156,7 @@ bool DirectoryIsEmpty(const std::string& path) { return fs::is_directory(path) &
 // ---------------------------------------------------------------------------
 // The store underneath, opened directly with every column family.
 
-class RawStore {
- public:
-  explicit RawStore(const std::string& path) {
-    rocksdb::Options options;
-    std::vector<std::string> names;
-    auto s = rocksdb::DB::ListColumnFamilies(options, path, &names);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* raw = nullptr;
-    s = rocksdb::DB::Open(options, path, descriptors, &handles_, &raw);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    db_.reset(raw);
-    names_ = names;
-  }
-  ~RawStore() {
-    if (db_) {
-      for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-      db_->Close();
-    }
-  }
-  RawStore(const RawStore&) = delete;
-  RawStore& operator=(const RawStore&) = delete;
-
-  bool ok() const { return db_ != nullptr; }
-
-  std::string Get(std::string_view family, const std::string& key) {
-    std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), Family(family), key, &value);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return value;
-  }
-  void Put(std::string_view family, const std::string& key, const std::string& value) {
-    auto s = db_->Put(rocksdb::WriteOptions(), Family(family), key, value);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-  }
-  void Delete(std::string_view family, const std::string& key) {
-    auto s = db_->Delete(rocksdb::WriteOptions(), Family(family), key);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-  }
-
- private:
-  rocksdb::ColumnFamilyHandle* Family(std::string_view name) {
-    for (size_t i = 0; i < names_.size(); ++i) {
-      if (names_[i] == name) return handles_[i];
-    }
-    ADD_FAILURE() << "no column family " << name;
-    return db_->DefaultColumnFamily();
-  }
-
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<std::string> names_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-};
+using RawStore = testing::RawDb;
 
 // ---------------------------------------------------------------------------
 // The fixture: one store with samples/catalog.json imported, prepared once;
