@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/money.h"
 #include "engine/bytes.h"
 #include "engine/event_store.h"
 #include "engine/store_layout.h"
@@ -712,6 +713,53 @@ TEST_F(PosCliTest, ReplayOfAnUnknownProjectionNamesTheKnownOnes) {
   RunResult list = Pos(store, {"--json", "article", "list"});
   ASSERT_EQ(list.exit_code, 0) << list;
   EXPECT_EQ(ParseJson(list).size(), kSampleArticles);
+}
+
+// `pos report` reads the till's projections; their figures must agree with each
+// other and with the Z report of a simulated day.
+TEST(PosReportTest, JournalZMonthAndArticleReportsAgree) {
+  ScratchDir dir;
+  const std::string site = dir.Sub("site");
+  RunResult demo = RunPos({"--quiet", "demo", "--root", site, "--tills", "1", "--receipts", "40", "--articles", "30"});
+  ASSERT_EQ(demo.exit_code, 0) << demo;
+  const std::string till = site + "/till-1";
+
+  RunResult z = Pos(till, {"--json", "report", "z"});
+  ASSERT_EQ(z.exit_code, 0) << z;
+  const json reports = ParseJson(z);
+  ASSERT_EQ(reports.size(), 1u);
+  const json& day = reports[0];
+  EXPECT_EQ(day["z_number"].get<uint64_t>(), 1u);
+
+  RunResult journal = Pos(till, {"--json", "report", "journal"});
+  ASSERT_EQ(journal.exit_code, 0) << journal;
+  const json receipts = ParseJson(journal);
+  EXPECT_EQ(receipts.size(), day["receipts"].get<uint64_t>());
+  int64_t journal_total = 0;
+  for (const json& r : receipts) journal_total += *ParseMoney(r["total"].get<std::string>());
+  EXPECT_EQ(journal_total, *ParseMoney(day["total"].get<std::string>()));
+
+  RunResult one = Pos(till, {"--json", "report", "journal", "--number", "2"});
+  ASSERT_EQ(one.exit_code, 0) << one;
+  EXPECT_EQ(ParseJson(one)[0]["number"].get<uint64_t>(), 2u);
+  RunResult missing = Pos(till, {"report", "journal", "--number", "999"});
+  EXPECT_EQ(missing.exit_code, 1) << missing;
+  EXPECT_THAT(missing.err, HasSubstr("no closed receipt number 999"));
+
+  const std::string month = receipts[0]["closed"].get<std::string>().substr(0, 7);
+  RunResult totals = Pos(till, {"--json", "report", "month", month});
+  ASSERT_EQ(totals.exit_code, 0) << totals;
+  EXPECT_EQ(ParseJson(totals)["total"], day["total"]);
+  EXPECT_EQ(ParseJson(totals)["receipts"].get<uint64_t>(), day["receipts"].get<uint64_t>());
+
+  RunResult articles = Pos(till, {"--json", "report", "articles", "--top", "1000"});
+  ASSERT_EQ(articles.exit_code, 0) << articles;
+  int64_t revenue = 0;
+  for (const json& a : ParseJson(articles)) revenue += *ParseMoney(a["revenue"].get<std::string>());
+  EXPECT_EQ(revenue, *ParseMoney(day["total"].get<std::string>()));
+
+  RunResult bad_month = Pos(till, {"report", "month", "2026-13"});
+  EXPECT_EQ(bad_month.exit_code, 1) << bad_month;
 }
 
 }  // namespace
