@@ -14,6 +14,8 @@
 #include "actors/device_actor.h"
 #include "actors/projection_actor.h"
 #include "actors/register_actor.h"
+#include "actors/tse_actor.h"
+#include "actors/tse_proxy.h"
 #include "adapters/api_codec.h"
 #include "adapters/serve_file.h"
 #include "adapters/till_peripherals.h"
@@ -92,8 +94,8 @@ Status RunNodeDaemon(const DaemonOptions& options) {
   POS_RETURN_IF_ERROR(runner->CatchUp().WithContext("bringing projections up to date"));
   POS_ASSIGN_OR_RETURN(std::unique_ptr<RegisterService> service, RegisterService::Load(*store, *runner));
   // The German fiscal profile: a till with <data>/tse signs its receipts (docs/fiscal-de.md).
+  // The TSE is owned by the TSE actor; the register signs through a TseProxy.
   POS_ASSIGN_OR_RETURN(std::optional<fiscal::TillTse> tse, fiscal::OpenTillTse(*store));
-  if (tse.has_value()) service->SetFiscalModule(tse->module.get());
   POS_ASSIGN_OR_RETURN(std::unique_ptr<TillPeripherals> peripherals, TillPeripherals::ForNode(options.data_dir, *store));
 
   Status result;
@@ -104,6 +106,15 @@ Status RunNodeDaemon(const DaemonOptions& options) {
 
     caf::actor projections = system.spawn(actors::ProjectionActor, runner.get());
     caf::actor device = system.spawn(actors::DeviceActor, std::move(peripherals));
+    caf::actor tse_actor;
+    std::unique_ptr<actors::TseProxy> tse_proxy;  // outlives the register actor (await_all_actors_done below)
+    if (tse.has_value()) {
+      std::string serial = tse->tse->serial_hex();
+      std::string client_id = tse->module->client_id();
+      tse_actor = system.spawn<caf::detached>(actors::TseActor, std::move(*tse));
+      tse_proxy = std::make_unique<actors::TseProxy>(system, tse_actor, std::move(serial), std::move(client_id));
+      service->SetFiscalModule(tse_proxy.get());
+    }
     caf::actor till = system.spawn<caf::detached>(actors::RegisterActor, std::move(service),
                                                   static_cast<const EventStore*>(store.get()),
                                                   std::unique_ptr<SaleObserver>(new actors::DeviceObserver(device)));
@@ -154,6 +165,7 @@ Status RunNodeDaemon(const DaemonOptions& options) {
     }
     caf::anon_send_exit(till, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(device, caf::exit_reason::user_shutdown);
+    if (tse_actor) caf::anon_send_exit(tse_actor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(projections, caf::exit_reason::user_shutdown);
     system.await_all_actors_done();
   }  // the actor system is gone: no actor holds the service, the runner or the store any more

@@ -6,6 +6,8 @@
 //   Open   -> StartReceipt(): events appended after ReceiptOpened
 //   Close  -> FinishReceipt(): events inserted immediately before ReceiptClosed
 //   Cancel -> FinishReceipt(): events inserted immediately before ReceiptCancelled
+//   AddLine, VoidLine, DiscountLine, DiscountReceipt, Pay -> UpdateReceipt():
+//             events appended after the receipt event
 // A fiscal module never blocks a sale because its signer fails (an outage): it
 // then returns events that say so. It refuses (a non-ok Status, nothing is
 // written) only when the fiscal device is deliberately out of service, e.g. a
@@ -37,6 +39,16 @@ class FiscalModule {
   virtual Result<std::vector<NewEvent>> StartReceipt(const std::string& receipt_id, int64_t now_us) = 0;
   // The receipt is being closed (or cancelled) at `now_us`.
   virtual Result<std::vector<NewEvent>> FinishReceipt(const FiscalReceipt& receipt, int64_t now_us) = 0;
+  // The open receipt changes (a line added, voided or discounted, a receipt
+  // discount, a payment): events appended after the receipt event of the same
+  // batch. `process_data` describes the change. Default: no events.
+  virtual Result<std::vector<NewEvent>> UpdateReceipt(const std::string& receipt_id, const std::string& process_data,
+                                                      int64_t now_us) {
+    (void)receipt_id;
+    (void)process_data;
+    (void)now_us;
+    return std::vector<NewEvent>();
+  }
 };
 
 }  // namespace pos

@@ -88,6 +88,15 @@ Status RegisterService::Commit(Result<AppendBatch> decision, const Actor& actor,
   return ApplyCommitted(receipt.first_local_seq, receipt.last_local_seq);
 }
 
+Status RegisterService::AddFiscalUpdate(Result<AppendBatch>& decision, const std::string& receipt_id,
+                                        const std::string& process_data) {
+  if (!decision.ok() || fiscal_ == nullptr) return Status::Ok();
+  POS_ASSIGN_OR_RETURN(std::vector<NewEvent> fiscal,
+                       fiscal_->UpdateReceipt(receipt_id, process_data, clock_->NowMicros()));
+  for (NewEvent& event : fiscal) decision->events.push_back(std::move(event));
+  return Status::Ok();
+}
+
 Status RegisterService::SignOn(const std::string& user_id, const std::string& pin) {
   POS_ASSIGN_OR_RETURN(CatalogView catalog, Catalog());
   POS_ASSIGN_OR_RETURN(auto user, catalog.FindUser(user_id));
@@ -138,36 +147,48 @@ Result<ReceiptLine> RegisterService::AddLine(const std::string& receipt_id, cons
                                       ", which no longer exists");
   }
   const Permission permission = price.has_value() ? Permission::kPriceOverride : Permission::kRefund;
-  POS_RETURN_IF_ERROR(Commit(register_.DecideAddLine(actor, approver, receipt_id, *article, *rate, quantity, price),
-                             actor, permission, "add line"));
+  auto decision = register_.DecideAddLine(actor, approver, receipt_id, *article, *rate, quantity, price);
+  POS_RETURN_IF_ERROR(AddFiscalUpdate(decision, receipt_id,
+                                      "Position^" + article->code + "^" + std::to_string(quantity) + "^" +
+                                          (price.has_value() ? std::to_string(*price) : std::string())));
+  POS_RETURN_IF_ERROR(Commit(std::move(decision), actor, permission, "add line"));
   const Receipt* receipt = register_.FindReceipt(receipt_id);
   return receipt->lines.back();
 }
 
 Status RegisterService::VoidLine(const std::string& receipt_id, uint32_t line_no) {
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
-  return Commit(register_.DecideVoidLine(actor, receipt_id, line_no), actor, Permission::kSell, "void line");
+  auto decision = register_.DecideVoidLine(actor, receipt_id, line_no);
+  POS_RETURN_IF_ERROR(AddFiscalUpdate(decision, receipt_id, "Storno^" + std::to_string(line_no)));
+  return Commit(std::move(decision), actor, Permission::kSell, "void line");
 }
 
 Status RegisterService::DiscountLine(const std::string& receipt_id, uint32_t line_no, int64_t amount,
                                      const std::optional<Approval>& approval) {
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
   POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
-  return Commit(register_.DecideLineDiscount(actor, approver, receipt_id, line_no, amount), actor,
-                Permission::kDiscount, "line discount");
+  auto decision = register_.DecideLineDiscount(actor, approver, receipt_id, line_no, amount);
+  POS_RETURN_IF_ERROR(AddFiscalUpdate(decision, receipt_id,
+                                      "Rabatt^" + std::to_string(line_no) + "^" + std::to_string(amount)));
+  return Commit(std::move(decision), actor, Permission::kDiscount, "line discount");
 }
 
 Status RegisterService::DiscountReceipt(const std::string& receipt_id, int64_t amount,
                                         const std::optional<Approval>& approval) {
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
   POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
-  return Commit(register_.DecideReceiptDiscount(actor, approver, receipt_id, amount), actor, Permission::kDiscount,
-                "receipt discount");
+  auto decision = register_.DecideReceiptDiscount(actor, approver, receipt_id, amount);
+  POS_RETURN_IF_ERROR(AddFiscalUpdate(decision, receipt_id, "Belegrabatt^" + std::to_string(amount)));
+  return Commit(std::move(decision), actor, Permission::kDiscount, "receipt discount");
 }
 
 Status RegisterService::Pay(const std::string& receipt_id, const Payment& payment) {
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
-  return Commit(register_.DecidePayment(actor, receipt_id, payment), actor, Permission::kSell, "payment");
+  auto decision = register_.DecidePayment(actor, receipt_id, payment);
+  POS_RETURN_IF_ERROR(AddFiscalUpdate(
+      decision, receipt_id,
+      "Zahlung^" + std::string(PaymentTypeName(payment.type)) + "^" + std::to_string(payment.amount)));
+  return Commit(std::move(decision), actor, Permission::kSell, "payment");
 }
 
 Status RegisterService::Park(const std::string& receipt_id) {

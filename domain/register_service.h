@@ -77,6 +77,9 @@ class RegisterService {
   // decision is recorded as a PermissionDenied event and returned.
   Status Commit(Result<AppendBatch> decision, const Actor& actor, Permission permission, std::string_view command);
   Status ApplyCommitted(uint64_t first, uint64_t last);
+  // With a fiscal module: its UpdateReceipt events appended to an accepted decision.
+  Status AddFiscalUpdate(Result<AppendBatch>& decision, const std::string& receipt_id,
+                         const std::string& process_data);
 
   EventStore& store_;
   ProjectionRunner& runner_;

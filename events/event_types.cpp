@@ -27,6 +27,7 @@ constexpr EventTypeInfo Entry(EventType type, std::string_view name, EventCatego
 
 constexpr std::array kEventTypes = {
     Entry<fb::NodeInitialised>(EventType::kNodeInitialised, "NodeInitialised", EventCategory::kSystem),
+    Entry<fb::NodeKeyCreated>(EventType::kNodeKeyCreated, "NodeKeyCreated", EventCategory::kSystem),
     Entry<fb::TaxRateCreated>(EventType::kTaxRateCreated, "TaxRateCreated", EventCategory::kMasterData),
     Entry<fb::TaxRateChanged>(EventType::kTaxRateChanged, "TaxRateChanged", EventCategory::kMasterData),
     Entry<fb::TaxRateRetired>(EventType::kTaxRateRetired, "TaxRateRetired", EventCategory::kMasterData),
@@ -65,6 +66,8 @@ constexpr std::array kEventTypes = {
     Entry<fb::TseDecommissioned>(EventType::kTseDecommissioned, "TseDecommissioned", EventCategory::kFiscal),
     Entry<fb::TseOutageBegan>(EventType::kTseOutageBegan, "TseOutageBegan", EventCategory::kFiscal),
     Entry<fb::TseOutageEnded>(EventType::kTseOutageEnded, "TseOutageEnded", EventCategory::kFiscal),
+    Entry<fb::TseTransactionUpdated>(EventType::kTseTransactionUpdated, "TseTransactionUpdated",
+                                     EventCategory::kFiscal),
     Entry<fb::LicenseLoaded>(EventType::kLicenseLoaded, "LicenseLoaded", EventCategory::kLicense),
     Entry<fb::SeatActivated>(EventType::kSeatActivated, "SeatActivated", EventCategory::kLicense),
     Entry<fb::SeatDeactivated>(EventType::kSeatDeactivated, "SeatDeactivated", EventCategory::kLicense),

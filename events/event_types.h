@@ -18,6 +18,7 @@ namespace pos {
 
 enum class EventType : uint32_t {
   kNodeInitialised = 1,
+  kNodeKeyCreated = 2,
 
   kTaxRateCreated = 100,
   kTaxRateChanged = 101,
@@ -57,6 +58,7 @@ enum class EventType : uint32_t {
   kTseDecommissioned = 505,
   kTseOutageBegan = 506,
   kTseOutageEnded = 507,
+  kTseTransactionUpdated = 508,
 
   kLicenseLoaded = 600,
   kSeatActivated = 601,

@@ -3,15 +3,21 @@
 // ReceiptOpened, TseTransactionFinished immediately before ReceiptClosed, the
 // outage path), the receipt print data, and the export with its verifier.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "domain/fiscal/kassenbeleg.h"
@@ -239,11 +245,14 @@ TEST_F(TseTest, CountersAreMonotonicAndGapFreeAcrossRestarts) {
   for (const auto& e : OfType(EventType::kTseTransactionFinished)) {
     counters.push_back(e.view().PayloadAs<fb::TseTransactionFinished>()->signature_counter());
   }
+  for (const auto& e : OfType(EventType::kTseTransactionUpdated)) {
+    counters.push_back(e.view().PayloadAs<fb::TseTransactionUpdated>()->signature_counter());
+  }
   std::sort(counters.begin(), counters.end());
-  ASSERT_EQ(counters.size(), 6u);
+  ASSERT_EQ(counters.size(), 15u);  // per sale: start, two lines, a payment, finish
   for (size_t i = 0; i < counters.size(); ++i) EXPECT_EQ(counters[i], i + 1);
   EXPECT_EQ(transactions, (std::vector<uint64_t>{1, 2, 3}));
-  EXPECT_EQ(Tse().signature_counter(), 6u);
+  EXPECT_EQ(Tse().signature_counter(), 15u);
   EXPECT_EQ(Tse().last_transaction_number(), 3u);
 }
 
@@ -251,27 +260,27 @@ TEST_F(TseTest, CountersNeverGoBelowTheEventLogWhenTheTseStateIsRolledBack) {
   const std::string state = TseDir() + "/state.json";
   std::filesystem::copy_file(state, dir_.Sub("state.backup"));
   Sell();
-  Sell();  // counters 1..4, transactions 1..2
+  Sell();  // counters 1..10, transactions 1..2
   // The TSE directory restored from an old backup: state and log lose the sales.
   svc_.reset();
   till_.reset();
   std::filesystem::copy_file(dir_.Sub("state.backup"), state, std::filesystem::copy_options::overwrite_existing);
   for (const auto& entry : std::filesystem::directory_iterator(TseDir() + "/log")) std::filesystem::remove(entry);
   ASSERT_NO_FATAL_FAILURE(LoadService());
-  EXPECT_EQ(Tse().signature_counter(), 4u);
+  EXPECT_EQ(Tse().signature_counter(), 10u);
   EXPECT_EQ(Tse().last_transaction_number(), 2u);
   Sell();
   const auto finished = OfType(EventType::kTseTransactionFinished);
   ASSERT_EQ(finished.size(), 3u);
   const auto* last = finished.back().view().PayloadAs<fb::TseTransactionFinished>();
   EXPECT_EQ(last->transaction_number(), 3u);
-  EXPECT_EQ(last->signature_counter(), 6u);
+  EXPECT_EQ(last->signature_counter(), 15u);
 }
 
 TEST_F(TseTest, ALostStateWriteIsRepairedFromTheTseLog) {
   const std::string state = TseDir() + "/state.json";
   std::filesystem::copy_file(state, dir_.Sub("state.backup"));
-  Sell();  // counters 1..2, transaction 1
+  Sell();  // counters 1..5, transaction 1
   // A crash after the signed messages were durable but before state.json was:
   // the TSE's own log counts, and the event log agrees.
   svc_.reset();
@@ -279,7 +288,7 @@ TEST_F(TseTest, ALostStateWriteIsRepairedFromTheTseLog) {
   std::filesystem::copy_file(dir_.Sub("state.backup"), state, std::filesystem::copy_options::overwrite_existing);
   auto tse = SoftwareTse::Open(TseDir());
   ASSERT_TRUE(tse.ok());
-  EXPECT_EQ((*tse)->signature_counter(), 2u);
+  EXPECT_EQ((*tse)->signature_counter(), 5u);
   EXPECT_EQ((*tse)->last_transaction_number(), 1u);
   ASSERT_NO_FATAL_FAILURE(LoadService());
   Sell();
@@ -287,7 +296,7 @@ TEST_F(TseTest, ALostStateWriteIsRepairedFromTheTseLog) {
   ASSERT_TRUE(fiscal::WriteTseExport(Tse(), tar, 1).ok());
   auto verified = fiscal::VerifyTseExport(tar);
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
-  EXPECT_EQ(verified->signature_counter, 4u);
+  EXPECT_EQ(verified->signature_counter, 10u);
   EXPECT_EQ(verified->last_transaction_number, 2u);
 }
 
@@ -383,13 +392,15 @@ TEST_F(TseTest, ExportRoundTripAndTamperedSignatureIsNamed) {
   const std::string tar = dir_.Sub("tse.tar");
   auto written = fiscal::WriteTseExport(Tse(), tar, 1'700'000'100'000'000);
   ASSERT_TRUE(written.ok()) << written.status().ToString();
-  EXPECT_EQ(written->messages, 6u);
+  EXPECT_EQ(written->messages, 15u);
+  EXPECT_EQ(written->updates, 9u);
   auto verified = fiscal::VerifyTseExport(tar);
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
-  EXPECT_EQ(verified->messages, 6u);
-  EXPECT_EQ(verified->signature_counter, 6u);
+  EXPECT_EQ(verified->messages, 15u);
+  EXPECT_EQ(verified->signature_counter, 15u);
   EXPECT_EQ(verified->last_transaction_number, 3u);
   EXPECT_EQ(verified->finished_transactions, 3u);
+  EXPECT_EQ(verified->updates, 9u);
   EXPECT_EQ(verified->serial, Tse().serial_hex());
 
   // Flip one byte of the signature of counter 4 inside the tar.
@@ -458,7 +469,121 @@ TEST_F(TseTest, DecommissionDestroysTheKeyButTheExportStillVerifies) {
   ASSERT_TRUE(fiscal::WriteTseExport(Tse(), tar, 1).ok());
   auto verified = fiscal::VerifyTseExport(tar);
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_EQ(verified->messages, 5u);
+}
+
+// UpdateTransaction: every change of an open receipt (a line added or voided, a
+// payment) is signed with the receipt's transaction number and the next counter,
+// in the receipt's own batch right after the receipt event.
+TEST_F(TseTest, UpdatesAreSignedInTheReceiptBatchWithTheSameTransaction) {
+  auto id = svc_->Open();
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE(svc_->AddLine(*id, "1001", 1).ok());
+  auto bread = svc_->AddLine(*id, "1002", 2);
+  ASSERT_TRUE(bread.ok()) << bread.status().ToString();
+  Status voided = svc_->VoidLine(*id, bread->line_no);
+  ASSERT_TRUE(voided.ok()) << voided.ToString();
+  ASSERT_TRUE(svc_->Pay(*id, {PaymentType::kCash, 250, ""}).ok());
+  auto closed = svc_->Close(*id);
+  ASSERT_TRUE(closed.ok()) << closed.status().ToString();
+
+  const auto log = Log();
+  const auto started = OfType(EventType::kTseTransactionStarted);
+  const auto finished = OfType(EventType::kTseTransactionFinished);
+  ASSERT_EQ(started.size(), 1u);
+  ASSERT_EQ(finished.size(), 1u);
+  const auto* f = finished[0].view().PayloadAs<fb::TseTransactionFinished>();
+  const uint64_t tx = started[0].view().PayloadAs<fb::TseTransactionStarted>()->transaction_number();
+  EXPECT_EQ(tx, 1u);
+  EXPECT_EQ(started[0].view().PayloadAs<fb::TseTransactionStarted>()->signature_counter(), 1u);
+  const std::string der = Bytes(f->public_key());
+  auto key = fiscal::PublicKeyFromDer(der);
+  ASSERT_TRUE(key.ok());
+  std::vector<std::string> changes;
+  uint64_t expected_counter = 2;
+  for (size_t i = 0; i < log.size(); ++i) {
+    const EventView view = log[i].view();
+    if (view.type() != static_cast<uint32_t>(EventType::kTseTransactionUpdated)) continue;
+    ASSERT_GT(i, 0u);
+    const EventView before = log[i - 1].view();
+    EXPECT_EQ(before.stream(), view.stream());
+    EXPECT_EQ(view.stream(), "receipt/" + *id);
+    EXPECT_EQ(view.stream_version(), before.stream_version() + 1);
+    EXPECT_NE(before.type(), static_cast<uint32_t>(EventType::kTseTransactionUpdated));
+    const auto* u = view.PayloadAs<fb::TseTransactionUpdated>();
+    ASSERT_NE(u, nullptr);
+    EXPECT_FALSE(u->outage());
+    EXPECT_EQ(u->receipt_id()->str(), *id);
+    EXPECT_EQ(u->transaction_number(), tx);
+    EXPECT_EQ(u->signature_counter(), expected_counter++);
+    EXPECT_EQ(u->tse_serial()->str(), f->tse_serial()->str());
+    changes.push_back(u->process_data()->str());
+    // Rebuild the signed message and verify it with OpenSSL.
+    fiscal::TseLogMessage m;
+    m.operation = "UpdateTransaction";
+    m.client_id = u->client_id()->str();
+    m.process_data = u->process_data()->str();
+    m.process_type = u->process_type()->str();
+    m.transaction_number = u->transaction_number();
+    m.signature_counter = u->signature_counter();
+    m.log_time_us = u->log_time_us();
+    m.serial = std::string(AsStringView(Sha256(der)));
+    EXPECT_TRUE(fiscal::VerifyPlain(*key, m.Encode(), Bytes(u->signature())));
+    m.operation = "FinishTransaction";
+    EXPECT_FALSE(fiscal::VerifyPlain(*key, m.Encode(), Bytes(u->signature())));
+  }
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_TRUE(changes[0].starts_with("Position^1001^1^")) << changes[0];
+  EXPECT_TRUE(changes[1].starts_with("Position^1002^2^")) << changes[1];
+  EXPECT_EQ(changes[2], "Storno^" + std::to_string(bread->line_no));
+  EXPECT_EQ(changes[3], "Zahlung^cash^250");
+  EXPECT_EQ(f->transaction_number(), tx);
+  EXPECT_EQ(f->signature_counter(), 6u);
+  EXPECT_TRUE(Tse().open_transactions().empty());
+}
+
+// An update the TSE cannot sign marks nothing, never blocks the sale, and logs
+// the outage once; the next signature that works ends it.
+TEST_F(TseTest, AnUpdateInAnOutageAddsNothingAndTheSaleGoesOn) {
+  auto id = svc_->Open();
+  ASSERT_TRUE(id.ok());
+  Tse().SimulateFailure(true);
+  ASSERT_TRUE(svc_->AddLine(*id, "1001", 1).ok());
+  ASSERT_TRUE(svc_->Pay(*id, {PaymentType::kCash, 250, ""}).ok());
+  EXPECT_TRUE(OfType(EventType::kTseTransactionUpdated).empty());
+  EXPECT_EQ(OfType(EventType::kTseOutageBegan).size(), 1u);
+  EXPECT_TRUE(till_->module->in_outage());
+  Tse().SimulateFailure(false);
+  auto closed = svc_->Close(*id);
+  ASSERT_TRUE(closed.ok()) << closed.status().ToString();
+  EXPECT_EQ(OfType(EventType::kTseOutageEnded).size(), 1u);
+  const auto finished = OfType(EventType::kTseTransactionFinished);
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].view().PayloadAs<fb::TseTransactionFinished>()->signature_counter(), 2u);
+  const std::string tar = dir_.Sub("outage.tar");
+  ASSERT_TRUE(fiscal::WriteTseExport(Tse(), tar, 1).ok());
+  auto verified = fiscal::VerifyTseExport(tar);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   EXPECT_EQ(verified->messages, 2u);
+  EXPECT_EQ(verified->updates, 0u);
+}
+
+// Restart recovery counts TseTransactionUpdated: a TSE state rolled back below an
+// update's counter continues above it.
+TEST_F(TseTest, RecoveryCountsUpdatesSoCountersNeverRepeat) {
+  const std::string state = TseDir() + "/state.json";
+  std::filesystem::copy_file(state, dir_.Sub("state.backup"));
+  auto id = svc_->Open();
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(svc_->AddLine(*id, "1001", 1).ok());
+  ASSERT_TRUE(svc_->AddLine(*id, "1002", 1).ok());  // counters 1..3, the last one an update
+  svc_.reset();
+  till_.reset();
+  std::filesystem::copy_file(dir_.Sub("state.backup"), state, std::filesystem::copy_options::overwrite_existing);
+  for (const auto& entry : std::filesystem::directory_iterator(TseDir() + "/log")) std::filesystem::remove(entry);
+  ASSERT_NO_FATAL_FAILURE(LoadService());
+  EXPECT_EQ(Tse().signature_counter(), 3u);
+  EXPECT_EQ(Tse().last_transaction_number(), 1u);
 }
 
 struct CliRun {
@@ -502,7 +627,7 @@ TEST(TseCliTest, InitRegisterSellExportVerifyAndTamper) {
   ASSERT_EQ(closed.exit_code, 0) << closed.out;
   CliRun status = Pos(data, "--json tse status");
   ASSERT_EQ(status.exit_code, 0) << status.out;
-  EXPECT_NE(status.out.find("\"signature_counter\": 2"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("\"signature_counter\": 4"), std::string::npos) << status.out;  // start, line, payment, finish
   const std::string tar = dir.Sub("tse.tar");
   CliRun exported = Pos(data, "tse export '" + tar + "'");
   ASSERT_EQ(exported.exit_code, 0) << exported.out;
@@ -562,6 +687,129 @@ TEST(TseLogMessageTest, EncodingRoundTrips) {
   EXPECT_EQ(back->Encode(), m.Encode());
   EXPECT_EQ(back->log_time_us, -5);
   EXPECT_FALSE(fiscal::TseLogMessage::Decode(m.Encode() + "z").ok());
+}
+
+// `pos serve`: the TSE lives in its own actor and the register actor signs through
+// the TseProxy. A sale over the command API (the CLI through the daemon) yields
+// TseTransactionStarted / Updated / Finished with one transaction and dense
+// counters, and the TSE export taken after the daemon stopped verifies.
+TEST(TseDaemonTest, ASaleOverTheApiIsSignedByTheTseActor) {
+  ScratchDir dir;
+  const std::string data = dir.Sub("till");
+  ASSERT_EQ(Pos(data, "init --node-name till-1").exit_code, 0);
+  ASSERT_EQ(Pos(data, "catalog import '" + std::string(POS_SOURCE_DIR) + "/samples/catalog.json'").exit_code, 0);
+  ASSERT_EQ(Pos(data, "tse init --admin-pin-stdin", "123456").exit_code, 0);
+  ASSERT_EQ(Pos(data, "tse register-client --admin-pin-stdin", "123456").exit_code, 0);
+
+  const std::string binary = testing::BinaryDir() + "/tools/pos/pos";
+  const std::string log = dir.Sub("serve.log");
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+    }
+    execl(binary.c_str(), binary.c_str(), "--data", data.c_str(), "serve", "--listen", "tcp://127.0.0.1:*",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto serve_log = [&] {
+    std::ifstream in(log);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  };
+  bool ready = false;
+  for (int i = 0; i < 200 && !ready; ++i) {
+    std::ifstream in(data + "/serve.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    ready = text.find(std::to_string(pid)) != std::string::npos;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!ready) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    FAIL() << "pos serve did not start; log:\n" << serve_log();
+  }
+
+  std::string id;
+  {
+    EXPECT_EQ(Pos(data, "sale sign-on --user anna --pin-stdin", "4711").exit_code, 0);
+    CliRun opened = Pos(data, "sale open");
+    EXPECT_EQ(opened.exit_code, 0) << opened.out;
+    id = opened.out.substr(0, opened.out.find_first_of(" \n"));
+    EXPECT_EQ(Pos(data, "sale add --receipt " + id + " --article 1001 --qty 2").exit_code, 0);
+    EXPECT_EQ(Pos(data, "sale add --receipt " + id + " --article 1001 --qty 1").exit_code, 0);
+    EXPECT_EQ(Pos(data, "sale pay --receipt " + id + " --type cash --amount 20").exit_code, 0);
+    CliRun closed = Pos(data, "sale close --receipt " + id);
+    EXPECT_EQ(closed.exit_code, 0) << closed.out;
+  }
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  for (int i = 0; i < 500; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    if (i == 499) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      FAIL() << "pos serve did not stop on SIGTERM; log:\n" << serve_log();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << serve_log();
+
+  {
+    auto store = EventStore::Open(data);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    std::vector<std::pair<uint32_t, uint64_t>> signed_events;  // (type, signature counter) in log order
+    std::set<uint64_t> transactions;
+    Status scanned = (*store)->ScanLog(1, (*store)->LastSequence(), [&](uint64_t, std::string_view bytes) {
+      auto view = EventView::Parse(bytes);
+      if (!view.ok()) return false;
+      switch (static_cast<EventType>(view->type())) {
+        case EventType::kTseTransactionStarted: {
+          const auto* p = view->PayloadAs<fb::TseTransactionStarted>();
+          EXPECT_FALSE(p->outage());
+          signed_events.emplace_back(view->type(), p->signature_counter());
+          transactions.insert(p->transaction_number());
+          break;
+        }
+        case EventType::kTseTransactionUpdated: {
+          const auto* p = view->PayloadAs<fb::TseTransactionUpdated>();
+          EXPECT_FALSE(p->outage());
+          EXPECT_EQ(view->stream(), "receipt/" + id);
+          signed_events.emplace_back(view->type(), p->signature_counter());
+          transactions.insert(p->transaction_number());
+          break;
+        }
+        case EventType::kTseTransactionFinished: {
+          const auto* p = view->PayloadAs<fb::TseTransactionFinished>();
+          EXPECT_FALSE(p->outage());
+          signed_events.emplace_back(view->type(), p->signature_counter());
+          transactions.insert(p->transaction_number());
+          break;
+        }
+        default: break;
+      }
+      return true;
+    });
+    ASSERT_TRUE(scanned.ok()) << scanned.ToString();
+    const std::vector<std::pair<uint32_t, uint64_t>> expected = {
+        {static_cast<uint32_t>(EventType::kTseTransactionStarted), 1},
+        {static_cast<uint32_t>(EventType::kTseTransactionUpdated), 2},
+        {static_cast<uint32_t>(EventType::kTseTransactionUpdated), 3},
+        {static_cast<uint32_t>(EventType::kTseTransactionUpdated), 4},
+        {static_cast<uint32_t>(EventType::kTseTransactionFinished), 5}};
+    EXPECT_EQ(signed_events, expected) << serve_log();
+    EXPECT_EQ(transactions, (std::set<uint64_t>{1}));
+  }
+
+  const std::string tar = dir.Sub("tse.tar");
+  CliRun exported = Pos(data, "tse export '" + tar + "'");
+  ASSERT_EQ(exported.exit_code, 0) << exported.out;
+  CliRun verified = Pos(data, "--json tse verify-export '" + tar + "'");
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  EXPECT_NE(verified.out.find("\"updates\": 3"), std::string::npos) << verified.out;
+  EXPECT_NE(verified.out.find("\"signature_counter\": 5"), std::string::npos) << verified.out;
 }
 
 }  // namespace

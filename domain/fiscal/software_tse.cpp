@@ -333,6 +333,23 @@ Result<TseSignedLog> SoftwareTse::FinishTransaction(const std::string& client_id
   return log;
 }
 
+Result<TseSignedLog> SoftwareTse::UpdateTransaction(const std::string& client_id, uint64_t transaction_number,
+                                                    const std::string& process_type, const std::string& process_data,
+                                                    int64_t now_us) {
+  auto it = open_.find(transaction_number);
+  if (it == open_.end()) {
+    return Status::NotFound("TSE transaction " + std::to_string(transaction_number) + " is not open");
+  }
+  if (it->second.client_id != client_id) {
+    return Status::FailedPrecondition("TSE transaction " + std::to_string(transaction_number) +
+                                      " was started by another client");
+  }
+  POS_ASSIGN_OR_RETURN(TseSignedLog log,
+                       Sign("UpdateTransaction", client_id, transaction_number, process_type, process_data, now_us));
+  POS_RETURN_IF_ERROR(Save());
+  return log;
+}
+
 std::optional<TseOpenTransaction> SoftwareTse::FindOpenByReference(std::string_view reference) const {
   // The newest: a start whose receipt batch never became durable leaves an older
   // open transaction with the same reference (the receipt id is decided again).

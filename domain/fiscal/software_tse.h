@@ -84,6 +84,11 @@ class SoftwareTse {
   Result<TseSignedLog> FinishTransaction(const std::string& client_id, uint64_t transaction_number,
                                          const std::string& process_type, const std::string& process_data,
                                          int64_t now_us);
+  // TR-03153 updateTransaction: signs a change of the open transaction (same
+  // number, the next signature counter); the transaction stays open.
+  Result<TseSignedLog> UpdateTransaction(const std::string& client_id, uint64_t transaction_number,
+                                         const std::string& process_type, const std::string& process_data,
+                                         int64_t now_us);
   // The newest open transaction with this reference.
   std::optional<TseOpenTransaction> FindOpenByReference(std::string_view reference) const;
 

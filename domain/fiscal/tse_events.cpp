@@ -46,6 +46,16 @@ Bytes TseTransactionFinished(const Finished& f) {
   return Done(b);
 }
 
+Bytes TseTransactionUpdated(const Started& u) {
+  flatbuffers::FlatBufferBuilder b;
+  const auto signature = Vec(u.signature);
+  b.Finish(fb::CreateTseTransactionUpdatedDirect(
+      b, u.tse_serial.c_str(), u.client_id.c_str(), u.receipt_id.c_str(), u.transaction_number, u.signature_counter,
+      u.log_time_us, u.process_type.c_str(), u.process_data.c_str(), std::string(kSignatureAlgorithm).c_str(),
+      &signature, u.outage));
+  return Done(b);
+}
+
 Bytes TseDeactivated(const std::string& serial, int64_t now_us) {
   flatbuffers::FlatBufferBuilder b;
   b.Finish(fb::CreateTseDeactivatedDirect(b, serial.c_str(), now_us));

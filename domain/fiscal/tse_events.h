@@ -29,6 +29,7 @@ Bytes TseInitialised(const std::string& serial, const std::string& public_key_de
 Bytes TseClientRegistered(const std::string& serial, const std::string& client_id, int64_t now_us);
 Bytes TseTransactionStarted(const Started& s);
 Bytes TseTransactionFinished(const Finished& f);
+Bytes TseTransactionUpdated(const Started& u);  // receipt_id, number, counter, time, process data
 Bytes TseDeactivated(const std::string& serial, int64_t now_us);
 Bytes TseDecommissioned(const std::string& serial, int64_t now_us);
 Bytes TseOutageBegan(const std::string& serial, const std::string& reason, int64_t now_us);

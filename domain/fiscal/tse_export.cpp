@@ -92,6 +92,7 @@ Result<TseExportSummary> WriteTseExport(const SoftwareTse& tse, const std::strin
     summary.signature_counter = std::max(summary.signature_counter, message.signature_counter);
     summary.last_transaction_number = std::max(summary.last_transaction_number, message.transaction_number);
     if (message.operation == "FinishTransaction") ++summary.finished_transactions;
+    if (message.operation == "UpdateTransaction") ++summary.updates;
   }
   nlohmann::json info = {{"format", kFormat},
                          {"serial", tse.serial_hex()},
@@ -200,6 +201,8 @@ Result<TseExportSummary> VerifyTseExport(const std::string& path) {
       if (e.message.operation == "FinishTransaction") {
         open.erase(tx);
         ++summary.finished_transactions;
+      } else {
+        ++summary.updates;
       }
     } else {
       return Status::Corruption(e.name + ": unknown operation " + e.message.operation);

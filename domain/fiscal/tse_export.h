@@ -23,6 +23,7 @@ struct TseExportSummary {
   uint64_t signature_counter = 0;        // the highest
   uint64_t last_transaction_number = 0;  // the highest
   size_t finished_transactions = 0;
+  size_t updates = 0;                    // UpdateTransaction messages
   std::string serial;
 };
 

@@ -40,6 +40,12 @@ Result<std::unique_ptr<TseFiscalModule>> TseFiscalModule::Create(EventStore& sto
           max_counter = std::max(max_counter, p->signature_counter());
         }
         break;
+      case EventType::kTseTransactionUpdated:
+        if (const auto* p = event->PayloadAs<fb::TseTransactionUpdated>(); p != nullptr && !p->outage()) {
+          max_tx = std::max(max_tx, p->transaction_number());
+          max_counter = std::max(max_counter, p->signature_counter());
+        }
+        break;
       case EventType::kTseOutageBegan:
         if (event->stream() == module->stream_) module->in_outage_ = true;
         break;
@@ -155,6 +161,32 @@ Result<std::vector<NewEvent>> TseFiscalModule::FinishReceipt(const FiscalReceipt
   }
   std::vector<NewEvent> events;
   events.push_back(NewEvent{EventType::kTseTransactionFinished, tse_events::TseTransactionFinished(finished)});
+  return events;
+}
+
+Result<std::vector<NewEvent>> TseFiscalModule::UpdateReceipt(const std::string& receipt_id,
+                                                             const std::string& process_data, int64_t now_us) {
+  std::vector<NewEvent> events;
+  if (!tse_.CheckCanSign(client_id_).ok()) return events;
+  std::optional<TseOpenTransaction> open = tse_.FindOpenByReference(receipt_id);
+  if (!open.has_value()) return events;
+  tse_events::Started updated;
+  updated.tse_serial = tse_.serial_hex();
+  updated.client_id = client_id_;
+  updated.receipt_id = receipt_id;
+  updated.process_type = std::string(kProcessTypeKassenbeleg);
+  updated.process_data = process_data;
+  updated.log_time_us = now_us;
+  auto log = tse_.UpdateTransaction(client_id_, open->number, updated.process_type, process_data, now_us);
+  if (!log.ok()) {
+    if (log.status().code() == StatusCode::kUnavailable) POS_RETURN_IF_ERROR(BeginOutage(log.status(), now_us));
+    return events;  // never blocks the sale
+  }
+  POS_RETURN_IF_ERROR(EndOutage(now_us));
+  updated.transaction_number = open->number;
+  updated.signature_counter = log->message.signature_counter;
+  updated.signature = log->signature;
+  events.push_back(NewEvent{EventType::kTseTransactionUpdated, tse_events::TseTransactionUpdated(updated)});
   return events;
 }
 

@@ -1,6 +1,7 @@
 // TseFiscalModule: the German fiscal profile behind the register's FiscalModule
 // seam. It signs each receipt with the SoftwareTse (StartTransaction at open,
-// FinishTransaction at close or cancel) and returns TseTransactionStarted /
+// UpdateTransaction at each line, discount or payment, FinishTransaction at close
+// or cancel) and returns TseTransactionStarted / TseTransactionUpdated /
 // TseTransactionFinished for the receipt's batch.
 //
 // Outage: when the TSE cannot sign (key missing or unreadable, store of the TSE
@@ -35,6 +36,12 @@ class TseFiscalModule final : public FiscalModule {
 
   Result<std::vector<NewEvent>> StartReceipt(const std::string& receipt_id, int64_t now_us) override;
   Result<std::vector<NewEvent>> FinishReceipt(const FiscalReceipt& receipt, int64_t now_us) override;
+  // UpdateTransaction of the receipt's open transaction -> TseTransactionUpdated.
+  // No events when the receipt has no open transaction (opened during an outage),
+  // when the TSE refuses (deactivated ...: the close is refused instead) or when it
+  // cannot sign (an outage: TseOutageBegan is recorded, the sale goes on).
+  Result<std::vector<NewEvent>> UpdateReceipt(const std::string& receipt_id, const std::string& process_data,
+                                              int64_t now_us) override;
 
   // Appends a TSE lifecycle event (TseInitialised, TseClientRegistered,
   // TseDeactivated, TseDecommissioned) to the tse stream.

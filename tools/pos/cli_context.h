@@ -72,5 +72,9 @@ void AddTseCommands(CLI::App& app, Context& context);
 void AddLicensingCommands(CLI::App& app, Context& context);
 // `pos export dsfinvk` (tools/pos/export_commands.cpp).
 void AddExportCommands(CLI::App& app, Context& context);
+// `pos backup create|list|verify|restore` (tools/pos/backup_commands.cpp, docs/backup.md).
+void AddBackupCommands(CLI::App& app, Context& context);
+// `pos migrate export|import|check` (tools/pos/migrate_commands.cpp, docs/backup.md).
+void AddMigrateCommands(CLI::App& app, Context& context);
 
 }  // namespace pos::cli

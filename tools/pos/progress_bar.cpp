@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <utility>
 
 namespace pos::cli {
 namespace {
@@ -27,6 +28,11 @@ ProgressBar::ProgressBar(std::string label, bool enabled)
       terminal_(isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
+
+ProgressBar::ProgressBar(std::string label, bool enabled, std::string unit)
+    : ProgressBar(std::move(label), enabled) {
+  unit_ = std::move(unit);
+}
 
 void ProgressBar::Update(uint64_t done, uint64_t total) {
   done_ = done;
@@ -54,9 +60,9 @@ void ProgressBar::Draw(uint64_t done, uint64_t total, bool final_line) {
   bar.resize(kWidth, ' ');
   std::string eta = "-";
   if (rate > 0 && done < total) eta = std::to_string(static_cast<long long>(static_cast<double>(total - done) / rate)) + "s";
-  std::fprintf(stderr, "%s%-8s [%s] %3d%%  %s/%s events  %s/s  ETA %s%s", terminal_ ? "\r" : "", label_.c_str(),
+  std::fprintf(stderr, "%s%-8s [%s] %3d%%  %s/%s %s  %s/s  ETA %s%s", terminal_ ? "\r" : "", label_.c_str(),
                bar.c_str(), static_cast<int>(fraction * 100), Human(static_cast<double>(done)).c_str(),
-               Human(static_cast<double>(total)).c_str(), Human(rate).c_str(), eta.c_str(),
+               Human(static_cast<double>(total)).c_str(), unit_.c_str(), Human(rate).c_str(), eta.c_str(),
                (final_line || !terminal_) ? "\n" : "");
   std::fflush(stderr);
 }

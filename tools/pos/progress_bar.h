@@ -12,6 +12,8 @@ namespace pos::cli {
 class ProgressBar {
  public:
   ProgressBar(std::string label, bool enabled);
+  // The same, counting `unit` (e.g. "bytes") instead of events.
+  ProgressBar(std::string label, bool enabled, std::string unit);
   // Reports `done` of `total` units; cheap to call often.
   void Update(uint64_t done, uint64_t total);
   // Ends the line; returns the seconds since construction.
@@ -21,6 +23,7 @@ class ProgressBar {
   void Draw(uint64_t done, uint64_t total, bool final_line);
 
   std::string label_;
+  std::string unit_ = "events";
   bool enabled_;
   bool terminal_;
   std::chrono::steady_clock::time_point start_;

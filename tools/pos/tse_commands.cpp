@@ -221,7 +221,8 @@ void AddTseCommands(CLI::App& app, Context& context) {
                          {"messages", summary->messages},
                          {"signature_counter", summary->signature_counter},
                          {"last_transaction_number", summary->last_transaction_number},
-                         {"finished_transactions", summary->finished_transactions}});
+                         {"finished_transactions", summary->finished_transactions},
+                         {"updates", summary->updates}});
     } else {
       std::cout << "ok: " << summary->messages << " signed log messages of TSE " << summary->serial
                 << " verify; signature counters 1.." << summary->signature_counter << " and transactions 1.."
