@@ -36,18 +36,7 @@ Status LicenseServerState::Apply(const EventView& event) {
   };
   switch (static_cast<EventType>(event.type())) {
     case EventType::kLicenseLoaded: {
-      const auto* p = event.PayloadAs<fb::LicenseLoaded>();
-      if (p == nullptr) return Status::Corruption("malformed LicenseLoaded event");
-      License license;
-      license.license_id = Str(p->license_id());
-      license.terms.customer = Str(p->customer());
-      license.terms.seats = p->seats();
-      if (p->modules()) {
-        for (const auto* m : *p->modules()) license.terms.modules.push_back(Str(m));
-      }
-      license.terms.expires = Str(p->expires());
-      license.payload = Str(p->payload());
-      license.signature = Str(p->signature());
+      POS_ASSIGN_OR_RETURN(License license, LicenseFromEvent(event));
       license_ = std::move(license);
       for (auto& seat : seats_) seat.excess = false;
       break;

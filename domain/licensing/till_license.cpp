@@ -41,22 +41,27 @@ Result<TillLicense> TillLicense::Load(const EventStore& store) {
   return state;
 }
 
+Result<License> LicenseFromEvent(const EventView& event) {
+  const auto* p = event.PayloadAs<fb::LicenseLoaded>();
+  if (p == nullptr) return Status::Corruption("malformed LicenseLoaded event");
+  License license;
+  license.license_id = Str(p->license_id());
+  license.terms.customer = Str(p->customer());
+  license.terms.seats = p->seats();
+  if (p->modules()) {
+    for (const auto* m : *p->modules()) license.terms.modules.push_back(Str(m));
+  }
+  license.terms.expires = Str(p->expires());
+  license.payload = Str(p->payload());
+  license.signature = Str(p->signature());
+  return license;
+}
+
 Status TillLicense::Apply(const EventView& event) {
   version_ = event.stream_version();
   switch (static_cast<EventType>(event.type())) {
     case EventType::kLicenseLoaded: {
-      const auto* p = event.PayloadAs<fb::LicenseLoaded>();
-      if (p == nullptr) return Status::Corruption("malformed LicenseLoaded event");
-      License license;
-      license.license_id = Str(p->license_id());
-      license.terms.customer = Str(p->customer());
-      license.terms.seats = p->seats();
-      if (p->modules()) {
-        for (const auto* m : *p->modules()) license.terms.modules.push_back(Str(m));
-      }
-      license.terms.expires = Str(p->expires());
-      license.payload = Str(p->payload());
-      license.signature = Str(p->signature());
+      POS_ASSIGN_OR_RETURN(License license, LicenseFromEvent(event));
       // A new license of another customer ends a seat of the old one.
       if (seat_.has_value() && license_.has_value() && license_->terms.customer != license.terms.customer) {
         seat_.reset();

@@ -32,6 +32,9 @@ struct SeatGrant {
   std::string server;  // the server's address, or "offline"
 };
 
+// The license a LicenseLoaded event carries (the till's and the server's logs alike).
+Result<License> LicenseFromEvent(const EventView& event);
+
 class TillLicense {
  public:
   static Result<TillLicense> Load(const EventStore& store);
