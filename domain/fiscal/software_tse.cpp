@@ -315,9 +315,7 @@ Result<TseSignedLog> SoftwareTse::StartTransaction(const std::string& client_id,
   return log;
 }
 
-Result<TseSignedLog> SoftwareTse::FinishTransaction(const std::string& client_id, uint64_t transaction_number,
-                                                    const std::string& process_type, const std::string& process_data,
-                                                    int64_t now_us) {
+Status SoftwareTse::CheckOpenTransaction(const std::string& client_id, uint64_t transaction_number) const {
   auto it = open_.find(transaction_number);
   if (it == open_.end()) {
     return Status::NotFound("TSE transaction " + std::to_string(transaction_number) + " is not open");
@@ -326,6 +324,13 @@ Result<TseSignedLog> SoftwareTse::FinishTransaction(const std::string& client_id
     return Status::FailedPrecondition("TSE transaction " + std::to_string(transaction_number) +
                                       " was started by another client");
   }
+  return Status::Ok();
+}
+
+Result<TseSignedLog> SoftwareTse::FinishTransaction(const std::string& client_id, uint64_t transaction_number,
+                                                    const std::string& process_type, const std::string& process_data,
+                                                    int64_t now_us) {
+  POS_RETURN_IF_ERROR(CheckOpenTransaction(client_id, transaction_number));
   POS_ASSIGN_OR_RETURN(TseSignedLog log,
                        Sign("FinishTransaction", client_id, transaction_number, process_type, process_data, now_us));
   open_.erase(transaction_number);
@@ -336,14 +341,7 @@ Result<TseSignedLog> SoftwareTse::FinishTransaction(const std::string& client_id
 Result<TseSignedLog> SoftwareTse::UpdateTransaction(const std::string& client_id, uint64_t transaction_number,
                                                     const std::string& process_type, const std::string& process_data,
                                                     int64_t now_us) {
-  auto it = open_.find(transaction_number);
-  if (it == open_.end()) {
-    return Status::NotFound("TSE transaction " + std::to_string(transaction_number) + " is not open");
-  }
-  if (it->second.client_id != client_id) {
-    return Status::FailedPrecondition("TSE transaction " + std::to_string(transaction_number) +
-                                      " was started by another client");
-  }
+  POS_RETURN_IF_ERROR(CheckOpenTransaction(client_id, transaction_number));
   POS_ASSIGN_OR_RETURN(TseSignedLog log,
                        Sign("UpdateTransaction", client_id, transaction_number, process_type, process_data, now_us));
   POS_RETURN_IF_ERROR(Save());

@@ -101,6 +101,8 @@ class SoftwareTse {
   std::string LogDir() const { return dir_ + "/log"; }
 
  private:
+  // Ok when `transaction_number` is open and was started by `client_id`.
+  Status CheckOpenTransaction(const std::string& client_id, uint64_t transaction_number) const;
   explicit SoftwareTse(std::string dir) : dir_(std::move(dir)) {}
   Status Load();
   Status Save() const;
