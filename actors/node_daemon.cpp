@@ -109,6 +109,10 @@ Status RunNodeDaemon(const DaemonOptions& options) {
     caf::actor tse_actor;
     std::unique_ptr<actors::TseProxy> tse_proxy;  // outlives the register actor (await_all_actors_done below)
     if (tse.has_value()) {
+      // Group flush: the TSE journal is made durable once per group commit, before
+      // the events that carry its signatures (EventStore::SetPreCommitHook).
+      tse->tse->SetDeferredSync(true);
+      store->SetPreCommitHook([journal = tse->tse->journal()] { return journal == nullptr ? Status::Ok() : journal->Sync(); });
       std::string serial = tse->tse->serial_hex();
       std::string client_id = tse->module->client_id();
       tse_actor = system.spawn<caf::detached>(actors::TseActor, std::move(*tse));

@@ -1,24 +1,102 @@
 #include "actors/register_actor.h"
 
+#include <caf/send.hpp>
 #include <string>
+#include <utility>
 
 #include "adapters/api_codec.h"
 #include "adapters/command_dispatcher.h"
 
 namespace pos::actors {
+namespace {
+
+// Records what the dispatcher tells the peripherals, to run once the command is durable.
+class DeferringObserver final : public SaleObserver {
+ public:
+  explicit DeferringObserver(SaleObserver* target) : target_(target) {}
+  void LineAdded(const ReceiptLine& line) override {
+    if (target_ != nullptr) effects_.push_back([target = target_, line] { target->LineAdded(line); });
+  }
+  void ReceiptClosed(const Receipt& receipt, const CloseOutcome& outcome) override {
+    if (target_ != nullptr) {
+      effects_.push_back([target = target_, receipt, outcome] { target->ReceiptClosed(receipt, outcome); });
+    }
+  }
+  std::vector<std::function<void()>> Take() { return std::exchange(effects_, {}); }
+
+ private:
+  SaleObserver* target_;
+  std::vector<std::function<void()>> effects_;
+};
+
+void Release(HeldReply& held) {
+  for (auto& effect : held.effects) effect();
+  held.promise.deliver(std::move(held.reply));
+}
+
+}  // namespace
 
 caf::behavior RegisterActor(caf::stateful_actor<RegisterActorState>* self, std::unique_ptr<RegisterService> service,
                             const EventStore* store, std::unique_ptr<SaleObserver> observer) {
   self->state.service = std::move(service);
   self->state.store = store;
   self->state.observer = std::move(observer);
+  // The writer thread reports durability by message; a weak handle, so the
+  // service (owned by this actor) does not keep the actor alive.
+  caf::weak_actor_ptr weak_self = self->ctrl();
+  self->state.service->EnablePipelining([weak_self](uint64_t ticket, const Status& outcome) {
+    if (auto strong = weak_self.lock()) {
+      caf::anon_send(caf::actor_cast<caf::actor>(strong), durable_atom::value, ticket,
+                     outcome.ok() ? std::string() : outcome.ToString());
+    }
+  });
   return {
-      [self](const std::string& request) -> std::string {
-        RegisterService* register_service = self->state.service.get();
+      [self](const std::string& request) -> caf::typed_response_promise<std::string> {
+        auto promise = self->make_response_promise<std::string>();
+        auto& state = self->state;
+        RegisterService* register_service = state.service.get();
         if (register_service == nullptr) {
-          return api::ErrorReplyBytes(0, Status::Unavailable("the register is shutting down"));
+          const Status stopped = state.failure.ok() ? Status::Unavailable("the register is shutting down")
+                                                    : Status::Unavailable("the register stopped after a store failure (" +
+                                                                          state.failure.message() + "); restart the till");
+          promise.deliver(api::ErrorReplyBytes(api::PeekRequestId(request), stopped));
+          return promise;
         }
-        return Dispatch(*register_service, request, self->state.store, self->state.observer.get());
+        DeferringObserver deferring(state.observer.get());
+        std::string reply = Dispatch(*register_service, request, state.store, &deferring);
+        register_service->TakeTicket();
+        // Wait for everything decided so far: a reply never shows state that is not durable.
+        const uint64_t ticket = register_service->last_ticket();
+        HeldReply held{ticket, api::PeekRequestId(request), promise, std::move(reply), deferring.Take()};
+        if (ticket <= state.durable_ticket && state.held.empty()) {
+          Release(held);
+        } else {
+          state.held.push_back(std::move(held));
+        }
+        return promise;
+      },
+      [self](durable_atom, uint64_t ticket, const std::string& error) {
+        auto& state = self->state;
+        if (!error.empty()) {
+          // Fail-stop: the register's state is ahead of the log.
+          state.failure = Status::IoError(error);
+          state.service.reset();
+          for (HeldReply& held : state.held) {
+            if (held.ticket < ticket) {
+              Release(held);
+            } else {
+              held.promise.deliver(api::ErrorReplyBytes(
+                  held.request_id, Status::IoError("the command was not stored: " + error + "; restart the till")));
+            }
+          }
+          state.held.clear();
+          return;
+        }
+        state.durable_ticket = std::max(state.durable_ticket, ticket);
+        while (!state.held.empty() && state.held.front().ticket <= state.durable_ticket) {
+          Release(state.held.front());
+          state.held.pop_front();
+        }
       },
   };
 }

@@ -3,13 +3,28 @@
 // a request is the bytes of a pos.api.Request (std::string), the response the
 // bytes of the pos.api.Reply (adapters/command_dispatcher.h).
 //
-// Spawn it detached (caf::detached): a command blocks on the fsync of its events.
+// Pipelined: a command is decided and its events sealed at once, and the next
+// command is taken while the store makes the first durable, so the commands of
+// concurrent front ends share group commits. Replies (and the printer, drawer
+// and display effects of a command) are released in command order, each only
+// once every event decided up to that command is durable. When the store fails,
+// every waiting command gets the error and the register stops taking commands
+// (fail-stop: its state is ahead of the log; restart the daemon).
+//
+// Spawn it detached (caf::detached): a fiscal module may block on the TSE actor.
 #pragma once
 
+#include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include <caf/atom.hpp>
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "adapters/sale_observer.h"
@@ -18,10 +33,26 @@
 
 namespace pos::actors {
 
+// (durable_atom, uint64_t ticket, std::string error): the store reports a commit
+// ticket durable (error "") or failed. Sent by the store's writer thread.
+using durable_atom = caf::atom_constant<caf::atom("durable")>;
+
+// A reply held back until its ticket is durable.
+struct HeldReply {
+  uint64_t ticket = 0;
+  uint64_t request_id = 0;
+  caf::typed_response_promise<std::string> promise;
+  std::string reply;
+  std::vector<std::function<void()>> effects;  // observer calls, run on release
+};
+
 struct RegisterActorState {
-  std::unique_ptr<RegisterService> service;  // destroyed when the actor exits
+  std::unique_ptr<RegisterService> service;  // destroyed when the actor exits, or on a store failure
   const EventStore* store = nullptr;
   std::unique_ptr<SaleObserver> observer;    // the till's peripherals, may be null
+  std::deque<HeldReply> held;                // in command order
+  uint64_t durable_ticket = 0;               // every ticket up to this one is durable
+  Status failure;                            // the store failure that stopped the register
   static inline const char* name = "pos.register";
 };
 

@@ -1,6 +1,7 @@
 #include "domain/register_service.h"
 
 #include <iterator>
+#include <future>
 #include <map>
 
 #include "domain/device_binding.h"
@@ -65,27 +66,42 @@ Result<std::optional<Actor>> RegisterService::Authenticate(const std::optional<A
   return std::optional<Actor>(Actor{user->id, user->role});
 }
 
-Status RegisterService::ApplyCommitted(uint64_t first, uint64_t last) {
-  Status applied;
-  POS_RETURN_IF_ERROR(store_.ScanLog(first, last, [&](uint64_t, std::string_view bytes) {
-    auto event = EventView::Parse(bytes);
-    applied = event.ok() ? register_.Apply(*event) : event.status();
-    return applied.ok();
-  }));
-  return applied;
+Status RegisterService::AppendAndApply(AppendBatch batch) {
+  const uint64_t ticket = last_ticket_ + 1;
+  std::promise<Status> durable;
+  EventStore::DurableCallback callback;
+  if (on_durable_) {
+    callback = [listener = on_durable_, ticket](const Result<AppendReceipt>& outcome) {
+      listener(ticket, outcome.status());
+    };
+  } else {
+    callback = [&durable](const Result<AppendReceipt>& outcome) { durable.set_value(outcome.status()); };
+  }
+  auto future = durable.get_future();
+  POS_ASSIGN_OR_RETURN(SealedAppend sealed, store_.AppendPipelined(std::move(batch), std::move(callback)));
+  last_ticket_ = ticket;
+  if (on_durable_) {
+    untaken_ticket_ = ticket;
+  } else {
+    POS_RETURN_IF_ERROR(future.get());
+  }
+  for (const std::string& bytes : sealed.events) {
+    POS_ASSIGN_OR_RETURN(EventView event, EventView::Parse(bytes));
+    POS_RETURN_IF_ERROR(register_.Apply(event));
+  }
+  return Status::Ok();
 }
 
 Status RegisterService::Commit(Result<AppendBatch> decision, const Actor& actor, Permission permission,
                                std::string_view command) {
   if (!decision.ok()) {
     if (decision.status().code() == StatusCode::kPermissionDenied) {
-      auto denied = store_.Append(register_.DeniedEvent(actor, permission, command));
-      if (denied.ok()) POS_RETURN_IF_ERROR(ApplyCommitted(denied->first_local_seq, denied->last_local_seq));
+      // The refusal is what the caller hears, even if recording it failed.
+      (void)AppendAndApply(register_.DeniedEvent(actor, permission, command));
     }
     return decision.status();
   }
-  POS_ASSIGN_OR_RETURN(AppendReceipt receipt, store_.Append(std::move(decision).value()));
-  return ApplyCommitted(receipt.first_local_seq, receipt.last_local_seq);
+  return AppendAndApply(std::move(decision).value());
 }
 
 Status RegisterService::AddFiscalUpdate(Result<AppendBatch>& decision, const std::string& receipt_id,

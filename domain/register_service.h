@@ -4,12 +4,21 @@
 // bytes back to the Register. A command refused for lack of permission appends
 // a PermissionDenied event and returns the refusal; any other refusal writes nothing.
 //
+// Pipelining (EnablePipelining, used by the register actor): a command returns
+// as soon as its events are sealed (their bytes final, EventStore::AppendPipelined)
+// and applied, so the next command is decided while earlier ones are still being
+// made durable and concurrent front ends share group commits. The caller must not
+// acknowledge a command before its ticket is reported durable. If the store
+// fails, the state is ahead of the log: the service must be discarded (fail-stop).
+//
 // Not thread-safe: one caller at a time (the register actor, or one CLI run).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "domain/fiscal_module.h"
 #include "domain/register.h"
@@ -44,6 +53,15 @@ class RegisterService {
   // Close and Cancel put its events into the receipt's batch (domain/fiscal_module.h).
   void SetFiscalModule(FiscalModule* fiscal) { fiscal_ = fiscal; }
 
+  // Runs on the store's writer thread when the commit `ticket` is durable
+  // (outcome ok) or failed. Tickets rise with every commit and are reported in order.
+  using DurableListener = std::function<void(uint64_t ticket, const Status& outcome)>;
+  void EnablePipelining(DurableListener on_durable) { on_durable_ = std::move(on_durable); }
+  // The ticket of the newest commit since the previous call; 0 when none.
+  uint64_t TakeTicket() { return std::exchange(untaken_ticket_, 0); }
+  // The newest ticket ever issued (0 before the first commit).
+  uint64_t last_ticket() const { return last_ticket_; }
+
   Status SignOn(const std::string& user_id, const std::string& pin);
   Status SignOff();
   Result<std::string> Open(const std::optional<Approval>& approval = std::nullopt, uint64_t refund_of_number = 0,
@@ -76,7 +94,9 @@ class RegisterService {
   // Appends the decided batch and applies what was committed. A kPermissionDenied
   // decision is recorded as a PermissionDenied event and returned.
   Status Commit(Result<AppendBatch> decision, const Actor& actor, Permission permission, std::string_view command);
-  Status ApplyCommitted(uint64_t first, uint64_t last);
+  // Appends a decided batch and applies its sealed events: after they are durable,
+  // or at once when pipelining (then the ticket says when they are durable).
+  Status AppendAndApply(AppendBatch batch);
   // With a fiscal module: its UpdateReceipt events appended to an accepted decision.
   Status AddFiscalUpdate(Result<AppendBatch>& decision, const std::string& receipt_id,
                          const std::string& process_data);
@@ -88,6 +108,9 @@ class RegisterService {
   Status hardware_status_;
   Status license_status_;  // ok: licensed; else why the till runs in demo mode
   FiscalModule* fiscal_ = nullptr;
+  DurableListener on_durable_;  // set: pipelining
+  uint64_t last_ticket_ = 0;
+  uint64_t untaken_ticket_ = 0;
 };
 
 }  // namespace pos

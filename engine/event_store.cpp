@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <mutex>
+#include <variant>
 
 #include "engine/bytes.h"
 #include "engine/group_commit_writer.h"
@@ -262,15 +263,39 @@ EventStore::~EventStore() {
   }
 }
 
-Result<AppendReceipt> EventStore::Append(AppendBatch batch) { return writer_->Submit(std::move(batch)).get(); }
+Result<AppendReceipt> EventStore::Append(AppendBatch batch) {
+  POS_ASSIGN_OR_RETURN(GroupCommitWriter::Submitted submitted, writer_->Submit(std::move(batch)));
+  return submitted.durable.get();
+}
+
+Result<SealedAppend> EventStore::AppendPipelined(AppendBatch batch, DurableCallback on_durable) {
+  POS_ASSIGN_OR_RETURN(GroupCommitWriter::Submitted submitted, writer_->Submit(std::move(batch), std::move(on_durable)));
+  return std::move(submitted.sealed);
+}
+
+void EventStore::SetPreCommitHook(std::function<Status()> hook) { writer_->SetPreCommitHook(std::move(hook)); }
 
 std::vector<Result<AppendReceipt>> EventStore::AppendMany(std::vector<AppendBatch> batches) {
-  std::vector<std::future<Result<AppendReceipt>>> pending;
+  // A refused batch has its error at once; the others share group commits.
+  std::vector<std::variant<Status, std::future<Result<AppendReceipt>>>> pending;
   pending.reserve(batches.size());
-  for (AppendBatch& batch : batches) pending.push_back(writer_->Submit(std::move(batch)));
+  for (AppendBatch& batch : batches) {
+    auto submitted = writer_->Submit(std::move(batch));
+    if (submitted.ok()) {
+      pending.emplace_back(std::move(submitted->durable));
+    } else {
+      pending.emplace_back(submitted.status());
+    }
+  }
   std::vector<Result<AppendReceipt>> results;
   results.reserve(pending.size());
-  for (auto& future : pending) results.push_back(future.get());
+  for (auto& item : pending) {
+    if (auto* refused = std::get_if<Status>(&item)) {
+      results.emplace_back(*refused);
+    } else {
+      results.push_back(std::get<1>(item).get());
+    }
+  }
   return results;
 }
 

@@ -59,6 +59,14 @@ struct AppendReceipt {
   uint64_t stream_version = 0;  // the stream's version after the append
 };
 
+// A local append sealed for the log: its final bytes (with origin_seq, HLC,
+// wall time and hash chain), known before they are durable.
+struct SealedAppend {
+  std::vector<std::string> events;
+  uint64_t first_origin_seq = 0;
+  uint64_t stream_version = 0;  // the stream's version after the append
+};
+
 struct ReplicationReceipt {
   size_t appended = 0;
   size_t duplicates = 0;  // events that were already stored (no-ops)
@@ -114,6 +122,17 @@ class EventStore {
   // Submits all batches at once so they share group commits; blocks until each
   // is durable or refused. Results are in the order of `batches`.
   std::vector<Result<AppendReceipt>> AppendMany(std::vector<AppendBatch> batches);
+  // Pipelining: seals the batch and returns its final bytes at once; a refusal
+  // (bad batch, version conflict, failed store) writes nothing. `on_durable` runs
+  // on the writer thread when the events are durable, or with the error that
+  // stopped the store (then every later append fails too: reopen the store).
+  // Batches are sealed, committed and reported in call order.
+  using DurableCallback = std::function<void(const Result<AppendReceipt>&)>;
+  Result<SealedAppend> AppendPipelined(AppendBatch batch, DurableCallback on_durable);
+  // Runs on the writer thread before each group commit; its failure fails the
+  // group and stops the store (fail-stop). For logs that must be durable before
+  // the events that cite them, e.g. the TSE journal's group flush.
+  void SetPreCommitHook(std::function<Status()> hook);
   // Stores events received from another node, byte for byte (see the contract above).
   Result<ReplicationReceipt> AppendReplicated(std::vector<std::string> events);
 

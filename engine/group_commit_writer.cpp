@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <optional>
+#include <type_traits>
 
 #include "engine/bytes.h"
 #include "engine/store_layout.h"
@@ -16,6 +17,34 @@ namespace {
 const std::string kZeroHash(kHashSize, '\0');
 
 std::string DescribeOrigin(std::string_view origin) { return ToHex(origin); }
+
+// The stream's highest committed version (0 when it does not exist).
+Result<uint64_t> CommittedStreamVersion(rocksdb::DB* db, const ColumnFamilies& families, const std::string& stream) {
+  std::string prefix = layout::StreamPrefix(stream);
+  std::string upper = prefix + std::string(8 + kNodeIdSize, '\xFF');
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), families.by_stream));
+  it->SeekForPrev(upper);
+  if (!it->status().ok()) return Status::IoError("reading stream index: " + it->status().ToString());
+  if (!it->Valid() || !it->key().starts_with(prefix)) return uint64_t{0};
+  return layout::StreamKeyVersion(it->key().ToStringView(), prefix.size());
+}
+
+Status CheckBatch(const AppendBatch& batch) {
+  POS_RETURN_IF_ERROR(ValidateStreamName(batch.stream).WithContext("append"));
+  if (batch.events.empty()) return Status::InvalidArgument("append to " + batch.stream + ": no events");
+  for (const NewEvent& event : batch.events) {
+    const EventTypeInfo* info = FindEventType(static_cast<uint32_t>(event.type));
+    if (info == nullptr) {
+      return Status::InvalidArgument("append to " + batch.stream + ": unknown event type " +
+                                     std::to_string(static_cast<uint32_t>(event.type)));
+    }
+    if (!info->verify_payload(event.payload.data(), event.payload.size())) {
+      return Status::InvalidArgument("append to " + batch.stream + ": payload is not a well-formed " +
+                                     std::string(info->name));
+    }
+  }
+  return Status::Ok();
+}
 }  // namespace
 
 // One group commit: the WriteBatch being built and the state it leads to.
@@ -26,50 +55,20 @@ class GroupCommitWriter::Group {
   Group(GroupCommitWriter& writer, const CommittedState& committed)
       : writer_(writer), committed_(committed), next_seq_(committed.last_local_seq + 1) {}
 
-  Result<AppendReceipt> AddLocal(const AppendBatch& batch) {
-    POS_RETURN_IF_ERROR(ValidateStreamName(batch.stream).WithContext("append"));
-    if (batch.events.empty()) return Status::InvalidArgument("append to " + batch.stream + ": no events");
-    for (const NewEvent& event : batch.events) {
-      const EventTypeInfo* info = FindEventType(static_cast<uint32_t>(event.type));
-      if (info == nullptr) {
-        return Status::InvalidArgument("append to " + batch.stream + ": unknown event type " +
-                                       std::to_string(static_cast<uint32_t>(event.type)));
-      }
-      if (!info->verify_payload(event.payload.data(), event.payload.size())) {
-        return Status::InvalidArgument("append to " + batch.stream + ": payload is not a well-formed " +
-                                       std::string(info->name));
-      }
-    }
-    POS_ASSIGN_OR_RETURN(uint64_t version, StreamVersion(batch.stream));
-    if (batch.expected_version != kAnyVersion && batch.expected_version != version) {
-      return Status::Conflict("stream " + batch.stream + " is at version " + std::to_string(version) +
-                              ", expected " + std::to_string(batch.expected_version));
-    }
-    ChainHead head = Head(writer_.node_id_);
+  // Local work arrives sealed (checked, stamped and chained by Submit).
+  AppendReceipt AddSealed(const LocalWork& work) {
     AppendReceipt receipt;
     receipt.first_local_seq = next_seq_;
-    receipt.first_origin_seq = head.seq + 1;
-    const int64_t wall = writer_.clock_->NowMicros();
-    for (const NewEvent& event : batch.events) {
-      EventBodyFields fields;
-      fields.origin = writer_.node_id_;
-      fields.origin_seq = head.seq + 1;
-      fields.stream = batch.stream;
-      fields.stream_version = ++version;
-      fields.type = static_cast<uint32_t>(event.type);
-      fields.hlc = writer_.hlc_.Now();
-      fields.wall_time_us = wall;
-      fields.user = batch.user;
-      fields.prev_hash = head.hash;
-      fields.payload = event.payload;
-      SealedEvent sealed = SealEvent(fields);
-      PutEvent(sealed.bytes, writer_.node_id_, fields.origin_seq, batch.stream, fields.stream_version);
-      head = ChainHead{fields.origin_seq, std::move(sealed.hash)};
+    receipt.first_origin_seq = work.events.front().origin_seq;
+    for (const ChainedEvent& event : work.events) {
+      PutEvent(event.bytes, writer_.node_id_, event.origin_seq, work.stream, event.stream_version);
     }
-    SetHead(writer_.node_id_, head);
-    stream_versions_[batch.stream] = version;
+    const ChainedEvent& last = work.events.back();
+    SetHead(writer_.node_id_, ChainHead{last.origin_seq, last.hash});
+    stream_versions_[work.stream] = last.stream_version;
+    local_versions_[work.stream] = last.stream_version;
     receipt.last_local_seq = next_seq_ - 1;
-    receipt.stream_version = version;
+    receipt.stream_version = last.stream_version;
     return receipt;
   }
 
@@ -98,6 +97,10 @@ class GroupCommitWriter::Group {
       POS_RETURN_IF_ERROR(event.VerifyPayload().WithContext(where));
       auto found = scratch_heads.find(origin);
       ChainHead head = found != scratch_heads.end() ? found->second : Head(origin);
+      if (origin == writer_.node_id_ && event.origin_seq() > head.seq) {
+        return Status::Corruption(where + ": an event of this node's own origin that this store never wrote; "
+                                          "restore the node from a backup instead of replicating it back");
+      }
       if (event.origin_seq() <= head.seq) {
         POS_RETURN_IF_ERROR(CheckDuplicate(event, where, scratch_hashes));
         ++receipt.duplicates;
@@ -137,6 +140,8 @@ class GroupCommitWriter::Group {
   }
 
   bool empty() const { return next_seq_ == committed_.last_local_seq + 1; }
+  // Streams this group's local work moved, with their versions after it.
+  const std::unordered_map<std::string, uint64_t>& local_versions() const { return local_versions_; }
   rocksdb::WriteBatch& batch() { return batch_; }
 
   CommittedState NextState() const {
@@ -160,13 +165,7 @@ class GroupCommitWriter::Group {
 
   Result<uint64_t> StreamVersion(const std::string& stream) const {
     if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) return it->second;
-    std::string prefix = layout::StreamPrefix(stream);
-    std::string upper = prefix + std::string(8 + kNodeIdSize, '\xFF');
-    std::unique_ptr<rocksdb::Iterator> it(writer_.db_->NewIterator(rocksdb::ReadOptions(), writer_.families_.by_stream));
-    it->SeekForPrev(upper);
-    if (!it->status().ok()) return Status::IoError("reading stream index: " + it->status().ToString());
-    if (!it->Valid() || !it->key().starts_with(prefix)) return uint64_t{0};
-    return layout::StreamKeyVersion(it->key().ToStringView(), prefix.size());
+    return CommittedStreamVersion(writer_.db_, writer_.families_, stream);
   }
 
   // A replicated event at or below the head must equal the copy already held:
@@ -210,6 +209,7 @@ class GroupCommitWriter::Group {
   std::unordered_map<std::string, ChainHead> heads_;
   std::unordered_map<std::string, uint64_t> stream_versions_;
   std::unordered_map<std::string, std::string> pending_hashes_;  // replicated in this group: OriginKey -> hash
+  std::unordered_map<std::string, uint64_t> local_versions_;
 };
 
 GroupCommitWriter::GroupCommitWriter(rocksdb::DB* db, ColumnFamilies families, std::string node_id,
@@ -222,6 +222,8 @@ GroupCommitWriter::GroupCommitWriter(rocksdb::DB* db, ColumnFamilies families, s
       hlc_(clock_),
       max_events_per_commit_(max_events_per_commit),
       committed_(std::move(initial)) {
+  auto own = committed_.heads.find(node_id_);
+  sealed_head_ = own != committed_.heads.end() ? own->second : ChainHead{0, kZeroHash};
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -246,7 +248,11 @@ std::future<Outcome> GroupCommitWriter::Enqueue(Item work) {
   {
     std::lock_guard lock(queue_mutex_);
     if (stopping_) {
-      work.done.set_value(Status::Unavailable("the store is closing"));
+      if constexpr (std::is_same_v<Item, LocalWork>) {
+        Complete(work, Status::Unavailable("the store is closing"));
+      } else {
+        work.done.set_value(Status::Unavailable("the store is closing"));
+      }
       return future;
     }
     queue_.emplace_back(std::move(work));
@@ -255,8 +261,73 @@ std::future<Outcome> GroupCommitWriter::Enqueue(Item work) {
   return future;
 }
 
-std::future<Result<AppendReceipt>> GroupCommitWriter::Submit(AppendBatch batch) {
-  return Enqueue<LocalWork, Result<AppendReceipt>>(LocalWork{std::move(batch), {}});
+Result<GroupCommitWriter::Submitted> GroupCommitWriter::Submit(AppendBatch batch, DurableCallback on_durable) {
+  POS_RETURN_IF_ERROR(CheckBatch(batch));
+  std::lock_guard seal(seal_mutex_);
+  if (!failed_.ok()) return failed_;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_) return Status::Unavailable("the store is closing");
+  }
+  POS_ASSIGN_OR_RETURN(uint64_t version, SealedStreamVersion(batch.stream));
+  if (batch.expected_version != kAnyVersion && batch.expected_version != version) {
+    return Status::Conflict("stream " + batch.stream + " is at version " + std::to_string(version) + ", expected " +
+                            std::to_string(batch.expected_version));
+  }
+  LocalWork work;
+  work.stream = batch.stream;
+  work.on_durable = std::move(on_durable);
+  Submitted submitted;
+  submitted.sealed.first_origin_seq = sealed_head_.seq + 1;
+  ChainHead head = sealed_head_;
+  const int64_t wall = clock_->NowMicros();
+  for (const NewEvent& event : batch.events) {
+    EventBodyFields fields;
+    fields.origin = node_id_;
+    fields.origin_seq = head.seq + 1;
+    fields.stream = batch.stream;
+    fields.stream_version = ++version;
+    fields.type = static_cast<uint32_t>(event.type);
+    fields.hlc = hlc_.Now();
+    fields.wall_time_us = wall;
+    fields.user = batch.user;
+    fields.prev_hash = head.hash;
+    fields.payload = event.payload;
+    SealedEvent sealed = SealEvent(fields);
+    submitted.sealed.events.push_back(sealed.bytes);
+    head = ChainHead{fields.origin_seq, sealed.hash};
+    work.events.push_back(ChainedEvent{std::move(sealed.bytes), fields.origin_seq, fields.stream_version,
+                                      std::move(sealed.hash)});
+  }
+  submitted.sealed.stream_version = version;
+  sealed_head_ = head;
+  inflight_versions_[batch.stream] = version;
+  // Queued under seal_mutex_, so the queue holds local work in chain order.
+  submitted.durable = Enqueue<LocalWork, Result<AppendReceipt>>(std::move(work));
+  return submitted;
+}
+
+void GroupCommitWriter::SetPreCommitHook(std::function<Status()> hook) {
+  std::lock_guard seal(seal_mutex_);
+  pre_commit_hook_ = std::move(hook);
+}
+
+Result<uint64_t> GroupCommitWriter::SealedStreamVersion(const std::string& stream) const {
+  if (auto it = inflight_versions_.find(stream); it != inflight_versions_.end()) return it->second;
+  return CommittedStreamVersion(db_, families_, stream);
+}
+
+void GroupCommitWriter::ForgetCommittedVersions(const std::unordered_map<std::string, uint64_t>& committed_versions) {
+  std::lock_guard seal(seal_mutex_);
+  for (const auto& [stream, version] : committed_versions) {
+    auto it = inflight_versions_.find(stream);
+    if (it != inflight_versions_.end() && it->second == version) inflight_versions_.erase(it);
+  }
+}
+
+void GroupCommitWriter::Complete(LocalWork& work, Result<AppendReceipt> outcome) {
+  if (work.on_durable) work.on_durable(outcome);
+  work.done.set_value(std::move(outcome));
 }
 
 std::future<Result<ReplicationReceipt>> GroupCommitWriter::SubmitReplicated(std::vector<std::string> events) {
@@ -264,7 +335,7 @@ std::future<Result<ReplicationReceipt>> GroupCommitWriter::SubmitReplicated(std:
 }
 
 size_t GroupCommitWriter::EventCount(const Work& work) const {
-  if (const auto* local = std::get_if<LocalWork>(&work)) return local->batch.events.size();
+  if (const auto* local = std::get_if<LocalWork>(&work)) return local->events.size();
   return std::get<ReplicatedWork>(work).events.size();
 }
 
@@ -283,6 +354,13 @@ void GroupCommitWriter::Run() {
       }
     }
 
+    Status stopped;
+    std::function<Status()> hook;
+    {
+      std::lock_guard seal(seal_mutex_);
+      stopped = failed_;
+      hook = pre_commit_hook_;
+    }
     CommittedState committed_now;
     {
       std::lock_guard lock(state_mutex_);
@@ -291,16 +369,23 @@ void GroupCommitWriter::Run() {
     Group group(*this, committed_now);
     std::vector<std::variant<Result<AppendReceipt>, Result<ReplicationReceipt>>> outcomes;
     outcomes.reserve(taken.size());
+    bool has_local = false;
     for (Work& work : taken) {
       if (auto* local = std::get_if<LocalWork>(&work)) {
-        outcomes.emplace_back(group.AddLocal(local->batch));
+        has_local = true;
+        outcomes.emplace_back(group.AddSealed(*local));
       } else {
         outcomes.emplace_back(group.AddReplicated(std::get<ReplicatedWork>(work).events));
       }
     }
 
-    Status write_status;
-    if (!group.empty()) {
+    // stopped: an earlier group failed, so nothing more is written (fail-stop).
+    Status write_status = stopped;
+    if (write_status.ok() && has_local && hook) {
+      Status hooked = hook();
+      if (!hooked.ok()) write_status = hooked.WithContext("before writing to the event log");
+    }
+    if (write_status.ok() && !group.empty()) {
       rocksdb::WriteOptions options;
       options.sync = true;
       auto s = db_->Write(options, &group.batch());
@@ -312,12 +397,16 @@ void GroupCommitWriter::Run() {
         committed_ = group.NextState();
       }
       committed_cv_.notify_all();
+      ForgetCommittedVersions(group.local_versions());
+    } else if (stopped.ok()) {
+      std::lock_guard seal(seal_mutex_);
+      failed_ = Status::IoError(write_status.message() + "; the store stopped taking appends: reopen it");
     }
 
     for (size_t i = 0; i < taken.size(); ++i) {
       if (auto* local = std::get_if<LocalWork>(&taken[i])) {
         auto& outcome = std::get<Result<AppendReceipt>>(outcomes[i]);
-        local->done.set_value(write_status.ok() || !outcome.ok() ? std::move(outcome) : Result<AppendReceipt>(write_status));
+        Complete(*local, write_status.ok() ? std::move(outcome) : Result<AppendReceipt>(write_status));
       } else {
         auto& outcome = std::get<Result<ReplicationReceipt>>(outcomes[i]);
         std::get<ReplicatedWork>(taken[i]).done.set_value(

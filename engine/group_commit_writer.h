@@ -1,15 +1,26 @@
 // GroupCommitWriter: the single writer of a store's event log.
 //
-// Callers submit work from any thread; one writer thread takes everything
-// pending (up to a bound), validates it against the committed state plus the
-// work earlier in the same group, writes it as one WriteBatch with sync=true,
-// and only then completes each caller's future. A refused request writes
-// nothing and does not affect the others in its group.
+// Local appends are sealed when submitted: under one mutex the batch is checked
+// (types, payloads, the stream's expected version against committed and
+// in-flight appends), stamped (origin_seq, HLC, wall time) and hash-chained, and
+// queued in chain order. The bytes are final from that moment, so a caller may
+// act on them before they are durable (pipelining) and learn of durability from
+// its future or callback. Replicated events are checked on the writer thread.
+//
+// One writer thread takes everything pending (up to a bound), runs the
+// pre-commit hook (e.g. the TSE journal's group flush), writes it as one
+// WriteBatch with sync=true, and only then completes each caller. A refused
+// request writes nothing and does not affect the others.
+//
+// Fail-stop: once a write (or the hook) fails, sealed events may be lost while
+// later ones chain onto them, so the writer refuses everything from then on
+// with that error until the store is reopened.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -35,17 +46,35 @@ class GroupCommitWriter {
                     CommittedState initial, size_t max_events_per_commit);
   ~GroupCommitWriter();  // completes pending work with kUnavailable, joins the thread
 
-  std::future<Result<AppendReceipt>> Submit(AppendBatch batch);
+  using DurableCallback = std::function<void(const Result<AppendReceipt>&)>;
+  struct Submitted {
+    SealedAppend sealed;
+    std::future<Result<AppendReceipt>> durable;
+  };
+  // Seals and queues a local batch; a refusal (bad batch, version conflict, a
+  // failed store) comes back at once and queues nothing. `on_durable`, if set,
+  // runs on the writer thread when the outcome is known, before the future.
+  Result<Submitted> Submit(AppendBatch batch, DurableCallback on_durable = {});
   std::future<Result<ReplicationReceipt>> SubmitReplicated(std::vector<std::string> events);
+  // Runs before each group's write; a failure fails the group (fail-stop).
+  void SetPreCommitHook(std::function<Status()> hook);
 
   uint64_t LastSequence() const;
   ChainHeads Heads() const;
   uint64_t WaitForEventsAfter(uint64_t after_seq, std::chrono::milliseconds timeout) const;
 
  private:
+  struct ChainedEvent {
+    std::string bytes;
+    uint64_t origin_seq = 0;
+    uint64_t stream_version = 0;
+    std::string hash;
+  };
   struct LocalWork {
-    AppendBatch batch;
+    std::string stream;
+    std::vector<ChainedEvent> events;
     std::promise<Result<AppendReceipt>> done;
+    DurableCallback on_durable;
   };
   struct ReplicatedWork {
     std::vector<std::string> events;
@@ -59,6 +88,11 @@ class GroupCommitWriter {
   std::future<Outcome> Enqueue(Item work);
   void Run();
   size_t EventCount(const Work& work) const;
+  // Under seal_mutex_: the stream's version counting sealed, uncommitted appends.
+  Result<uint64_t> SealedStreamVersion(const std::string& stream) const;
+  // After a group is durable: forget in-flight versions it made committed.
+  void ForgetCommittedVersions(const std::unordered_map<std::string, uint64_t>& committed_versions);
+  static void Complete(LocalWork& work, Result<AppendReceipt> outcome);
 
   rocksdb::DB* db_;
   ColumnFamilies families_;
@@ -66,6 +100,14 @@ class GroupCommitWriter {
   std::shared_ptr<Clock> clock_;
   HybridLogicalClock hlc_;
   size_t max_events_per_commit_;
+
+  // Sealing: the local chain head and stream versions including queued work.
+  // Lock order: seal_mutex_ before queue_mutex_.
+  mutable std::mutex seal_mutex_;
+  ChainHead sealed_head_;
+  std::unordered_map<std::string, uint64_t> inflight_versions_;
+  Status failed_;  // fail-stop: the first write failure
+  std::function<Status()> pre_commit_hook_;  // guarded by seal_mutex_
 
   mutable std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

@@ -10,9 +10,11 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -1162,6 +1164,140 @@ TEST(EventStoreOpen, NewerSchemaIsUnsupported) {
   auto again = EventStore::Open(dir.Sub("store"));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ((*again)->LastSequence(), 1u);
+}
+
+// ---------------------------------------------------------------- pipelining
+
+TEST(EventStorePipelined, SealedBytesAreFinalAndDurabilityIsReportedInOrder) {
+  ScratchDir dir;
+  auto store = MustCreate(dir.Sub("db"));
+  ASSERT_NE(store, nullptr);
+  const uint64_t head = store->Heads().at(store->node_id()).seq;
+  std::mutex mutex;
+  std::vector<std::pair<int, Result<AppendReceipt>>> reported;
+  std::vector<SealedAppend> sealed;
+  // Three appends to one stream, each expecting the version the previous one
+  // leads to although none is durable yet: the check counts in-flight appends.
+  for (int i = 0; i < 3; ++i) {
+    const uint64_t expected = i == 0 ? kNoStream : static_cast<uint64_t>(i);
+    auto result = store->AppendPipelined(
+        Batch(ArticleStream("A1"), expected, {i == 0 ? ArticleCreated(1) : ArticleChanged(1)}),
+        [&, i](const Result<AppendReceipt>& outcome) {
+          std::lock_guard lock(mutex);
+          reported.emplace_back(i, outcome);
+        });
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_EQ(result->first_origin_seq, head + 1 + static_cast<uint64_t>(i));
+    EXPECT_EQ(result->stream_version, static_cast<uint64_t>(i) + 1);
+    sealed.push_back(std::move(result).value());
+  }
+  // A stale expectation is refused at once and queues nothing.
+  auto stale = store->AppendPipelined(Batch(ArticleStream("A1"), 1, {ArticleChanged(1)}), {});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kConflict);
+  // A plain Append after them waits for its own durability, hence theirs.
+  auto after = store->Append(Batch(ArticleStream("A2"), kNoStream, {ArticleCreated(2)}));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(reported.size(), 3u);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(reported[i].first, i);
+      ASSERT_TRUE(reported[i].second.ok()) << reported[i].second.status().ToString();
+    }
+  }
+  // What was sealed is exactly what is stored, chained in order.
+  const auto stream = Stream(*store, ArticleStream("A1"));
+  ASSERT_EQ(stream.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(sealed[i].events.size(), 1u);
+    EXPECT_EQ(stream[i].bytes, sealed[i].events[0]);
+  }
+  auto report = VerifyChains(*store);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+}
+
+TEST(EventStorePipelined, AFailedCommitStopsTheStoreUntilReopenedAndLosesNothingDurable) {
+  ScratchDir dir;
+  const std::string path = dir.Sub("db");
+  uint64_t durable_events = 0;
+  {
+    auto store = MustCreate(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append(Batch(ArticleStream("A1"), kNoStream, {ArticleCreated(1)})).ok());
+    durable_events = store->LastSequence();
+    std::atomic<bool> fail{true};
+    store->SetPreCommitHook([&] { return fail ? Status::IoError("the TSE journal is on a full disk") : Status::Ok(); });
+    std::promise<Status> first_outcome;
+    auto sealed = store->AppendPipelined(Batch(ArticleStream("A2"), kNoStream, {ArticleCreated(2)}),
+                                         [&](const Result<AppendReceipt>& outcome) {
+                                           first_outcome.set_value(outcome.status());
+                                         });
+    ASSERT_TRUE(sealed.ok());
+    const Status failed = first_outcome.get_future().get();
+    ASSERT_FALSE(failed.ok());
+    EXPECT_NE(failed.message().find("full disk"), std::string::npos) << failed.ToString();
+    // Fail-stop: later appends are refused, even once the hook would pass.
+    fail = false;
+    auto later = store->Append(Batch(ArticleStream("A3"), kNoStream, {ArticleCreated(3)}));
+    ASSERT_FALSE(later.ok());
+    EXPECT_NE(later.status().message().find("reopen"), std::string::npos) << later.status().ToString();
+    EXPECT_EQ(store->LastSequence(), durable_events);
+  }
+  auto reopened = MustOpen(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->LastSequence(), durable_events);
+  EXPECT_EQ(*reopened->StreamVersion(ArticleStream("A2")), 0u);
+  auto again = reopened->Append(Batch(ArticleStream("A2"), kNoStream, {ArticleCreated(2)}));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  auto report = VerifyChains(*reopened);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+}
+
+TEST(EventStorePipelined, ThePreCommitHookRunsBeforeTheEventsAreWritten) {
+  ScratchDir dir;
+  auto store = MustCreate(dir.Sub("db"));
+  ASSERT_NE(store, nullptr);
+  std::atomic<uint64_t> seen_at_hook{UINT64_MAX};
+  EventStore* raw = store.get();
+  store->SetPreCommitHook([&] {
+    seen_at_hook = raw->LastSequence();
+    return Status::Ok();
+  });
+  const uint64_t before = store->LastSequence();
+  auto appended = store->Append(Batch(ArticleStream("A1"), kNoStream, {ArticleCreated(1)}));
+  ASSERT_TRUE(appended.ok());
+  EXPECT_EQ(seen_at_hook.load(), before);  // the hook ran while the event was not yet committed
+  EXPECT_EQ(store->LastSequence(), before + 1);
+}
+
+TEST(EventStorePipelined, ReplicatingThisNodesOwnUnknownEventsBackIsRefused) {
+  ScratchDir dir;
+  std::string later_event;
+  {
+    auto original = MustCreate(dir.Sub("a"));
+    ASSERT_NE(original, nullptr);
+    ASSERT_TRUE(original->Append(Batch(ArticleStream("A1"), kNoStream, {ArticleCreated(1)})).ok());
+  }
+  // An old copy of the node (as after restoring an old backup), then the original goes on.
+  fs::copy(dir.Sub("a"), dir.Sub("old-copy"), fs::copy_options::recursive);
+  {
+    auto original = MustOpen(dir.Sub("a"));
+    ASSERT_NE(original, nullptr);
+    ASSERT_TRUE(original->Append(Batch(ArticleStream("A2"), kNoStream, {ArticleCreated(2)})).ok());
+    later_event = Log(*original).back().bytes;
+  }
+  auto old_copy = MustOpen(dir.Sub("old-copy"));
+  ASSERT_NE(old_copy, nullptr);
+  const uint64_t before = old_copy->LastSequence();
+  // Sealing locally would fork the chain at the same seq: its own events never come back by replication.
+  auto refused = old_copy->AppendReplicated({later_event});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(refused.status().message().find("own origin"), std::string::npos) << refused.status().ToString();
+  EXPECT_EQ(old_copy->LastSequence(), before);
 }
 
 }  // namespace

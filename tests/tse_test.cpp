@@ -26,6 +26,7 @@
 #include "domain/fiscal/tse_events.h"
 #include "domain/fiscal/tse_export.h"
 #include "domain/fiscal/tse_fiscal_module.h"
+#include "domain/fiscal/tse_journal.h"
 #include "domain/fiscal/tse_log_message.h"
 #include "domain/master_data_service.h"
 #include "domain/register_service.h"
@@ -47,6 +48,31 @@ using fiscal::TseFiscalModule;
 using testing::ScratchDir;
 
 constexpr const char* kPin = "123456";
+
+// The signature of the message with `counter` in the TSE journal of `tse_dir`.
+std::string JournalSignature(const std::string& tse_dir, uint64_t counter) {
+  std::string found;
+  Status read = fiscal::TseJournal::Read(tse_dir + "/log/journal", [&](const fiscal::TseJournalRecord& record) {
+    auto message = fiscal::TseLogMessage::Decode(record.log_message);
+    if (message.ok() && message->signature_counter == counter) found = record.signature;
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.ToString();
+  EXPECT_EQ(found.size(), 64u) << "no signature " << counter;
+  return found;
+}
+
+// Rewrites the journal of `tse_dir` without the message with `counter`.
+void RemoveFromJournal(const std::string& tse_dir, uint64_t counter) {
+  std::vector<fiscal::TseJournalRecord> kept;
+  const std::string path = tse_dir + "/log/journal";
+  ASSERT_TRUE(fiscal::TseJournal::Read(path, [&](const fiscal::TseJournalRecord& record) {
+                auto message = fiscal::TseLogMessage::Decode(record.log_message);
+                if (!message.ok() || message->signature_counter != counter) kept.push_back(record);
+                return Status::Ok();
+              }).ok());
+  ASSERT_TRUE(fiscal::TseJournal::WriteAll(path, kept).ok());
+}
 
 Status SeedCatalog(EventStore& store, ProjectionRunner& runner) {
   MasterDataService master(store, runner);
@@ -409,8 +435,7 @@ TEST_F(TseTest, ExportRoundTripAndTamperedSignatureIsNamed) {
     std::ifstream in(tar, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  std::ifstream sig_in(TseDir() + "/log/00000000000000000004.sig", std::ios::binary);
-  const std::string sig((std::istreambuf_iterator<char>(sig_in)), {});
+  const std::string sig = JournalSignature(TseDir(), 4);
   ASSERT_EQ(sig.size(), 64u);
   const size_t at = bytes.find(sig);
   ASSERT_NE(at, std::string::npos);
@@ -430,8 +455,7 @@ TEST_F(TseTest, ExportRoundTripAndTamperedSignatureIsNamed) {
 TEST_F(TseTest, ExportWithAMissingMessageShowsTheGap) {
   Sell();
   Sell();
-  std::filesystem::remove(TseDir() + "/log/00000000000000000002.log");
-  std::filesystem::remove(TseDir() + "/log/00000000000000000002.sig");
+  RemoveFromJournal(TseDir(), 2);
   const std::string tar = dir_.Sub("gap.tar");
   ASSERT_TRUE(fiscal::WriteTseExport(Tse(), tar, 1).ok());
   auto bad = fiscal::VerifyTseExport(tar);
@@ -639,8 +663,7 @@ TEST(TseCliTest, InitRegisterSellExportVerifyAndTamper) {
     std::ifstream in(tar, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  std::ifstream sig_in(data + "/tse/log/00000000000000000001.sig", std::ios::binary);
-  const std::string sig((std::istreambuf_iterator<char>(sig_in)), {});
+  const std::string sig = JournalSignature(data + "/tse", 1);
   const size_t at = bytes.find(sig);
   ASSERT_NE(at, std::string::npos);
   bytes[at] = static_cast<char>(bytes[at] ^ 0x80);
@@ -810,6 +833,146 @@ TEST(TseDaemonTest, ASaleOverTheApiIsSignedByTheTseActor) {
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
   EXPECT_NE(verified.out.find("\"updates\": 3"), std::string::npos) << verified.out;
   EXPECT_NE(verified.out.find("\"signature_counter\": 5"), std::string::npos) << verified.out;
+}
+
+// ---- The TSE journal (domain/fiscal/tse_journal.h) ----
+
+fiscal::TseJournalRecord NumberedRecord(int i) {
+  return fiscal::TseJournalRecord{"message-" + std::to_string(i), std::string(64, static_cast<char>('a' + i % 26)),
+                                  i % 2 ? "receipt-" + std::to_string(i) : ""};
+}
+
+std::vector<fiscal::TseJournalRecord> ReadAll(const std::string& path) {
+  std::vector<fiscal::TseJournalRecord> records;
+  Status read = fiscal::TseJournal::Read(path, [&](const fiscal::TseJournalRecord& r) {
+    records.push_back(r);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.ToString();
+  return records;
+}
+
+std::string ReadFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void AppendBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out << bytes;
+}
+
+TEST(TseJournalTest, RecordsRoundTripAndATornTailIsCutBeforeTheNextAppend) {
+  ScratchDir dir;
+  const std::string path = dir.Sub("journal");
+  {
+    auto journal = fiscal::TseJournal::Open(path, nullptr);
+    ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE((*journal)->Append(NumberedRecord(i)).ok());
+    EXPECT_TRUE((*journal)->HasUnsynced());
+    ASSERT_TRUE((*journal)->Sync().ok());
+    EXPECT_FALSE((*journal)->HasUnsynced());
+  }
+  const auto size = std::filesystem::file_size(path);
+  AppendBytes(path, std::string("\x00\x00\x00\x50partial", 11));  // a crash mid-append
+  std::vector<std::string> replayed;
+  auto journal = fiscal::TseJournal::Open(path, [&](const fiscal::TseJournalRecord& r) {
+    replayed.push_back(r.log_message);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+  EXPECT_EQ(replayed, (std::vector<std::string>{"message-0", "message-1", "message-2"}));
+  EXPECT_EQ(std::filesystem::file_size(path), size);  // the torn tail is gone
+  ASSERT_TRUE((*journal)->Append(NumberedRecord(3)).ok());
+  ASSERT_TRUE((*journal)->Sync().ok());
+  const auto records = ReadAll(path);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[3].log_message, "message-3");
+  EXPECT_EQ(records[1].reference, "receipt-1");
+  EXPECT_EQ(records[2].signature, std::string(64, 'c'));
+}
+
+TEST(TseJournalTest, AZeroFilledTailIsCutButADamagedRecordBeforeGoodOnesRefusesToOpen) {
+  ScratchDir dir;
+  const std::string path = dir.Sub("journal");
+  ASSERT_TRUE(fiscal::TseJournal::WriteAll(path, {NumberedRecord(0), NumberedRecord(1), NumberedRecord(2)}).ok());
+  const std::string good = ReadFileBytes(path);
+  AppendBytes(path, std::string(300, '\0'));
+  EXPECT_EQ(ReadAll(path).size(), 3u);
+  ASSERT_TRUE(fiscal::TseJournal::Open(path, nullptr).ok());
+  EXPECT_EQ(ReadFileBytes(path), good);
+
+  std::string damaged = good;
+  damaged[10] = static_cast<char>(damaged[10] ^ 0x01);  // inside record 1's body
+  { std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged; }
+  auto opened = fiscal::TseJournal::Open(path, nullptr);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(opened.status().message().find("damaged record #1"), std::string::npos) << opened.status().message();
+  EXPECT_EQ(ReadFileBytes(path), damaged);  // nothing was cut
+}
+
+TEST(TseJournalTest, OnlyOneWriterAtATime) {
+  ScratchDir dir;
+  const std::string path = dir.Sub("journal");
+  auto first = fiscal::TseJournal::Open(path, nullptr);
+  ASSERT_TRUE(first.ok());
+  auto second = fiscal::TseJournal::Open(path, nullptr);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("in use by another process"), std::string::npos);
+}
+
+// A process signing in a loop is killed with SIGKILL: every signature it returned
+// is in the journal, and the counters go on without a gap or a repeat.
+TEST(TseJournalTest, SignaturesSurviveSigkillAndCountersStayGapFree) {
+  ScratchDir dir;
+  const std::string tse_dir = dir.Sub("tse");
+  {
+    auto tse = SoftwareTse::Open(tse_dir);
+    ASSERT_TRUE(tse.ok());
+    ASSERT_TRUE((*tse)->Initialise(kPin, 1).ok());
+    ASSERT_TRUE((*tse)->RegisterClient(kPin, "client").ok());
+  }
+  for (int round = 0; round < 3; ++round) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::close(fds[0]);
+      auto tse = SoftwareTse::Open(tse_dir);
+      if (!tse.ok()) ::_exit(2);
+      for (;;) {
+        auto started = (*tse)->StartTransaction("client", "Kassenbeleg-V1", "", "r", 2);
+        if (!started.ok()) ::_exit(3);
+        auto finished = (*tse)->FinishTransaction("client", started->message.transaction_number, "Kassenbeleg-V1",
+                                                  "Beleg^1.00", 3);
+        if (!finished.ok()) ::_exit(4);
+        const uint64_t acked = finished->message.signature_counter;
+        if (::write(fds[1], &acked, sizeof(acked)) != sizeof(acked)) ::_exit(5);
+      }
+    }
+    ::close(fds[1]);
+    uint64_t acked = 0;
+    uint64_t value = 0;
+    for (int n = 0; n < 40 && ::read(fds[0], &value, sizeof(value)) == sizeof(value); ++n) acked = value;
+    ::kill(child, SIGKILL);
+    int wstatus = 0;
+    ::waitpid(child, &wstatus, 0);
+    ::close(fds[0]);
+    ASSERT_TRUE(WIFSIGNALED(wstatus)) << "the signer exited by itself: " << wstatus;
+    auto tse = SoftwareTse::Open(tse_dir);
+    ASSERT_TRUE(tse.ok()) << tse.status().ToString();
+    EXPECT_GE((*tse)->signature_counter(), acked);
+    uint64_t expected = 1;
+    for (const auto& record : ReadAll(tse_dir + "/log/journal")) {
+      auto message = fiscal::TseLogMessage::Decode(record.log_message);
+      ASSERT_TRUE(message.ok());
+      EXPECT_EQ(message->signature_counter, expected++);
+    }
+    EXPECT_EQ(expected - 1, (*tse)->signature_counter());
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "domain/fiscal/software_tse.h"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -21,12 +22,6 @@ constexpr int kKekIterations = 100000;
 std::string StatePath(const std::string& dir) { return dir + "/state.json"; }
 std::string KeyPath(const std::string& dir) { return dir + "/key.pem"; }
 std::string PassPath(const std::string& dir) { return dir + "/signing.pass"; }
-
-std::string CounterName(uint64_t counter) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%020llu", static_cast<unsigned long long>(counter));
-  return buffer;
-}
 
 std::optional<TseLifecycle> ParseLifecycle(std::string_view name) {
   for (auto l : {TseLifecycle::kUninitialised, TseLifecycle::kInitialised, TseLifecycle::kDeactivated,
@@ -78,40 +73,71 @@ Status SoftwareTse::Load() {
     kek_salt_hex_ = json.at("kek_salt").get<std::string>();
     kek_iterations_ = json.at("kek_iterations").get<int>();
     initialised_at_us_ = json.at("initialised_at_us").get<int64_t>();
-    for (const auto& t : json.at("open_transactions")) {
-      TseOpenTransaction tx{t.at("number").get<uint64_t>(), t.at("client_id").get<std::string>(),
-                            t.at("start_time_us").get<int64_t>(), t.at("reference").get<std::string>()};
-      open_[tx.number] = tx;
-    }
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("the TSE state " + StatePath(dir_) + " is malformed: " + e.what());
   }
   if (serial_hex_ != ToHex(AsStringView(Sha256(public_key_der_)))) {
     return Status::Corruption("the TSE state's serial is not the SHA-256 of its public key");
   }
-  // A signed message is durable before the state that counts it: take the higher.
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(LogDir(), ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.ends_with(".log")) continue;
-    auto bytes = ReadWholeFile(entry.path().string());
-    if (!bytes.ok()) return bytes.status();
-    auto message = TseLogMessage::Decode(*bytes);
-    if (!message.ok()) return message.status().WithContext("TSE log " + name);
-    signature_counter_ = std::max(signature_counter_, message->signature_counter);
-    last_transaction_number_ = std::max(last_transaction_number_, message->transaction_number);
+  if (lifecycle_ == TseLifecycle::kUninitialised) return Status::Ok();
+  // The journal is the truth for counters and open transactions (see the header).
+  return OpenJournal();
+}
+
+Status SoftwareTse::OpenJournal() {
+  POS_RETURN_IF_ERROR(EnsureDirectory(LogDir()));
+  POS_ASSIGN_OR_RETURN(journal_, TseJournal::Open(JournalPath(), [this](const TseJournalRecord& record) {
+                         return ReplayRecord(record);
+                       }));
+  return Status::Ok();
+}
+
+Status SoftwareTse::ReplayRecord(const TseJournalRecord& record) {
+  POS_ASSIGN_OR_RETURN(TseLogMessage message, TseLogMessage::Decode(record.log_message));
+  signature_counter_ = std::max(signature_counter_, message.signature_counter);
+  last_transaction_number_ = std::max(last_transaction_number_, message.transaction_number);
+  if (message.operation == "StartTransaction") {
+    open_[message.transaction_number] =
+        TseOpenTransaction{message.transaction_number, message.client_id, message.log_time_us, record.reference};
+  } else if (message.operation == "FinishTransaction") {
+    open_.erase(message.transaction_number);
   }
   return Status::Ok();
 }
 
-Status SoftwareTse::Save() const {
-  nlohmann::json open = nlohmann::json::array();
-  for (const auto& [number, tx] : open_) {
-    open.push_back({{"number", tx.number},
-                    {"client_id", tx.client_id},
-                    {"start_time_us", tx.start_time_us},
-                    {"reference", tx.reference}});
+Status SoftwareTse::Flush() {
+  if (journal_ == nullptr) return Status::Ok();
+  auto synced = journal_->Sync();
+  if (!synced.ok()) return Status::Unavailable("the TSE could not store its log: " + synced.message());
+  return Status::Ok();
+}
+
+Result<const Pkey*> SoftwareTse::SigningKey() {
+  struct stat key_stat {};
+  if (::stat(KeyPath(dir_).c_str(), &key_stat) != 0) {
+    signing_key_.reset();
+    return Status::Unavailable("the TSE key cannot be read: no file " + KeyPath(dir_));
   }
+  auto passphrase = ReadWholeFile(PassPath(dir_));
+  if (!passphrase.ok()) {
+    signing_key_.reset();
+    return Status::Unavailable("the TSE is locked: " + passphrase.status().message());
+  }
+  const std::string source = *passphrase + "|" + std::to_string(key_stat.st_ino) + ":" +
+                             std::to_string(key_stat.st_size) + ":" + std::to_string(key_stat.st_mtim.tv_sec) + "." +
+                             std::to_string(key_stat.st_mtim.tv_nsec);
+  if (signing_key_ != nullptr && source == signing_key_source_) return &signing_key_;
+  signing_key_.reset();
+  auto pem = ReadWholeFile(KeyPath(dir_));
+  if (!pem.ok()) return Status::Unavailable("the TSE key cannot be read: " + pem.status().message());
+  auto key = DecryptPrivateKey(*pem, *passphrase);
+  if (!key.ok()) return Status::Unavailable("the TSE key does not open: " + key.status().message());
+  signing_key_ = std::move(key).value();
+  signing_key_source_ = source;
+  return &signing_key_;
+}
+
+Status SoftwareTse::Save() const {
   nlohmann::json json = {{"lifecycle", std::string(TseLifecycleName(lifecycle_))},
                          {"serial", serial_hex_},
                          {"public_key_der_hex", ToHex(public_key_der_)},
@@ -122,8 +148,7 @@ Status SoftwareTse::Save() const {
                          {"puk_hash", puk_hash_},
                          {"kek_salt", kek_salt_hex_},
                          {"kek_iterations", kek_iterations_},
-                         {"initialised_at_us", initialised_at_us_},
-                         {"open_transactions", open}};
+                         {"initialised_at_us", initialised_at_us_}};
   return WriteFileAtomically(StatePath(dir_), json.dump(2) + "\n", 0600);
 }
 
@@ -172,6 +197,7 @@ Result<std::string> SoftwareTse::Initialise(std::string_view admin_pin, int64_t 
   initialised_at_us_ = now_us;
   pin_failures_ = 0;
   POS_RETURN_IF_ERROR(Save());
+  POS_RETURN_IF_ERROR(OpenJournal());
   return puk;
 }
 
@@ -269,15 +295,12 @@ Status SoftwareTse::CheckCanSign(const std::string& client_id) const {
 
 Result<TseSignedLog> SoftwareTse::Sign(const std::string& operation, const std::string& client_id,
                                        uint64_t transaction_number, const std::string& process_type,
-                                       const std::string& process_data, int64_t now_us) {
+                                       const std::string& process_data, const std::string& reference,
+                                       int64_t now_us) {
   POS_RETURN_IF_ERROR(CheckCanSign(client_id));
   if (simulate_failure_) return Status::Unavailable("the TSE does not answer (simulated failure)");
-  auto pem = ReadWholeFile(KeyPath(dir_));
-  if (!pem.ok()) return Status::Unavailable("the TSE key cannot be read: " + pem.status().message());
-  auto passphrase = ReadWholeFile(PassPath(dir_));
-  if (!passphrase.ok()) return Status::Unavailable("the TSE is locked: " + passphrase.status().message());
-  auto key = DecryptPrivateKey(*pem, *passphrase);
-  if (!key.ok()) return Status::Unavailable("the TSE key does not open: " + key.status().message());
+  if (journal_ == nullptr) return Status::Unavailable("the TSE log is not open");
+  POS_ASSIGN_OR_RETURN(const Pkey* key, SigningKey());
 
   TseSignedLog log;
   log.message.operation = operation;
@@ -294,10 +317,9 @@ Result<TseSignedLog> SoftwareTse::Sign(const std::string& operation, const std::
   auto signature = SignPlain(*key, log.encoded);
   if (!signature.ok()) return Status::Unavailable("the TSE could not sign: " + signature.status().message());
   log.signature = std::move(signature).value();
-  // The message is durable before the state counts it (Load takes the maximum).
-  const std::string base = LogDir() + "/" + CounterName(log.message.signature_counter);
-  auto written = WriteFileAtomically(base + ".sig", log.signature);
-  if (written.ok()) written = WriteFileAtomically(base + ".log", log.encoded);
+  // The record is in the journal (durable unless sync is deferred) before the counters count it.
+  auto written = journal_->Append(TseJournalRecord{log.encoded, log.signature, reference});
+  if (written.ok() && !deferred_sync_) written = journal_->Sync();
   if (!written.ok()) return Status::Unavailable("the TSE could not store its log: " + written.message());
   signature_counter_ = log.message.signature_counter;
   return log;
@@ -308,10 +330,9 @@ Result<TseSignedLog> SoftwareTse::StartTransaction(const std::string& client_id,
                                                    int64_t now_us) {
   const uint64_t number = last_transaction_number_ + 1;
   POS_ASSIGN_OR_RETURN(TseSignedLog log,
-                       Sign("StartTransaction", client_id, number, process_type, process_data, now_us));
+                       Sign("StartTransaction", client_id, number, process_type, process_data, reference, now_us));
   last_transaction_number_ = number;
   open_[number] = TseOpenTransaction{number, client_id, now_us, reference};
-  POS_RETURN_IF_ERROR(Save());
   return log;
 }
 
@@ -331,10 +352,9 @@ Result<TseSignedLog> SoftwareTse::FinishTransaction(const std::string& client_id
                                                     const std::string& process_type, const std::string& process_data,
                                                     int64_t now_us) {
   POS_RETURN_IF_ERROR(CheckOpenTransaction(client_id, transaction_number));
-  POS_ASSIGN_OR_RETURN(TseSignedLog log,
-                       Sign("FinishTransaction", client_id, transaction_number, process_type, process_data, now_us));
+  POS_ASSIGN_OR_RETURN(TseSignedLog log, Sign("FinishTransaction", client_id, transaction_number, process_type,
+                                              process_data, "", now_us));
   open_.erase(transaction_number);
-  POS_RETURN_IF_ERROR(Save());
   return log;
 }
 
@@ -342,10 +362,7 @@ Result<TseSignedLog> SoftwareTse::UpdateTransaction(const std::string& client_id
                                                     const std::string& process_type, const std::string& process_data,
                                                     int64_t now_us) {
   POS_RETURN_IF_ERROR(CheckOpenTransaction(client_id, transaction_number));
-  POS_ASSIGN_OR_RETURN(TseSignedLog log,
-                       Sign("UpdateTransaction", client_id, transaction_number, process_type, process_data, now_us));
-  POS_RETURN_IF_ERROR(Save());
-  return log;
+  return Sign("UpdateTransaction", client_id, transaction_number, process_type, process_data, "", now_us);
 }
 
 std::optional<TseOpenTransaction> SoftwareTse::FindOpenByReference(std::string_view reference) const {

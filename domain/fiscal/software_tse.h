@@ -12,9 +12,14 @@
 //                PIN (PBKDF2-HMAC-SHA256, salt in state.json)
 //   signing.pass that derived passphrase (mode 0600) so the till signs unattended;
 //                never the PIN itself. Missing or wrong: the TSE cannot sign (an outage)
-//   log/<counter>.log and .sig  every signed log message and its r||s signature
-// Every signed log message is written (fsynced) before the state that counts it;
-// on opening, the counters are the maximum of state.json and the log directory.
+//   log/journal  every signed log message, its r||s signature and the caller's
+//                reference, in signature counter order (domain/fiscal/tse_journal.h)
+// The journal is the truth for the counters and the open transactions: on
+// opening they are replayed from it (and never fall below state.json's, which
+// RaiseCounters() may have lifted from the till's event log). A signature is
+// returned only once its journal record is durable, unless sync is deferred
+// (SetDeferredSync): then the caller must Flush() before it acknowledges it.
+// The unlocked key stays in memory while key.pem and signing.pass are unchanged.
 // Not certified: docs/fiscal-de.md.
 #pragma once
 
@@ -26,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/fiscal/tse_crypto.h"
+#include "domain/fiscal/tse_journal.h"
 #include "domain/fiscal/tse_log_message.h"
 #include "engine/status.h"
 
@@ -99,6 +106,15 @@ class SoftwareTse {
   void SimulateFailure(bool fail) { simulate_failure_ = fail; }
 
   std::string LogDir() const { return dir_ + "/log"; }
+  std::string JournalPath() const { return LogDir() + "/journal"; }
+
+  // With deferred sync, signatures are returned before their journal records are
+  // durable; Flush() makes all of them durable with one fdatasync (group flush).
+  void SetDeferredSync(bool deferred) { deferred_sync_ = deferred; }
+  Status Flush();
+  // The journal, for a group flush from another thread (EventStore's pre-commit
+  // hook); null while the TSE is uninitialised. Valid until the TSE is re-initialised.
+  std::shared_ptr<TseJournal> journal() const { return journal_; }
 
  private:
   // Ok when `transaction_number` is open and was started by `client_id`.
@@ -109,7 +125,13 @@ class SoftwareTse {
   Result<std::string> DerivePassphrase(std::string_view admin_pin) const;
   Status RequireState(TseLifecycle wanted, std::string_view operation) const;
   Result<TseSignedLog> Sign(const std::string& operation, const std::string& client_id, uint64_t transaction_number,
-                            const std::string& process_type, const std::string& process_data, int64_t now_us);
+                            const std::string& process_type, const std::string& process_data,
+                            const std::string& reference, int64_t now_us);
+  // The signing key, unlocked once and kept while key.pem and signing.pass stay the same.
+  Result<const Pkey*> SigningKey();
+  Status OpenJournal();
+  // Folds one journal record into the counters and open transactions.
+  Status ReplayRecord(const TseJournalRecord& record);
 
   std::string dir_;
   TseLifecycle lifecycle_ = TseLifecycle::kUninitialised;
@@ -125,6 +147,10 @@ class SoftwareTse {
   int kek_iterations_ = 0;
   int64_t initialised_at_us_ = 0;
   bool simulate_failure_ = false;
+  bool deferred_sync_ = false;
+  std::shared_ptr<TseJournal> journal_;
+  Pkey signing_key_;
+  std::string signing_key_source_;  // passphrase + key.pem identity the cached key came from
 };
 
 }  // namespace pos::fiscal

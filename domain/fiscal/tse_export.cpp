@@ -14,6 +14,7 @@
 
 #include "domain/fiscal/atomic_file.h"
 #include "domain/fiscal/tse_crypto.h"
+#include "domain/fiscal/tse_journal.h"
 #include "domain/fiscal/tse_log_message.h"
 #include "engine/bytes.h"
 #include "engine/sha256.h"
@@ -62,15 +63,12 @@ Result<TseExportSummary> WriteTseExport(const SoftwareTse& tse, const std::strin
   }
   POS_ASSIGN_OR_RETURN(Pkey key, PublicKeyFromDer(tse.public_key_der()));
   POS_ASSIGN_OR_RETURN(std::string pem, PublicKeyPem(key));
-  // The TSE's own log directory, in signature counter order (file names are
-  // zero-padded counters).
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(tse.LogDir(), ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.ends_with(".log")) names.push_back(name.substr(0, name.size() - 4));
-  }
-  std::sort(names.begin(), names.end());
+  // The TSE's own journal, in signature counter order.
+  std::vector<TseJournalRecord> records;
+  POS_RETURN_IF_ERROR(TseJournal::Read(tse.JournalPath(), [&](const TseJournalRecord& record) {
+    records.push_back(record);
+    return Status::Ok();
+  }));
 
   const std::string temp = out_path + ".tmp";
   std::unique_ptr<archive, ArchiveWriteDeleter> a(archive_write_new());
@@ -81,13 +79,11 @@ Result<TseExportSummary> WriteTseExport(const SoftwareTse& tse, const std::strin
   const int64_t mtime = now_us / 1000000;
   TseExportSummary summary;
   summary.serial = tse.serial_hex();
-  for (const std::string& base : names) {
-    POS_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(tse.LogDir() + "/" + base + ".log"));
-    POS_ASSIGN_OR_RETURN(std::string signature, ReadWholeFile(tse.LogDir() + "/" + base + ".sig"));
-    POS_ASSIGN_OR_RETURN(TseLogMessage message, TseLogMessage::Decode(bytes));
+  for (const TseJournalRecord& record : records) {
+    POS_ASSIGN_OR_RETURN(TseLogMessage message, TseLogMessage::Decode(record.log_message));
     const std::string name = EntryName(message);
-    POS_RETURN_IF_ERROR(AddEntry(a.get(), name, bytes, mtime));
-    POS_RETURN_IF_ERROR(AddEntry(a.get(), name.substr(0, name.size() - 4) + ".sig", signature, mtime));
+    POS_RETURN_IF_ERROR(AddEntry(a.get(), name, record.log_message, mtime));
+    POS_RETURN_IF_ERROR(AddEntry(a.get(), name.substr(0, name.size() - 4) + ".sig", record.signature, mtime));
     ++summary.messages;
     summary.signature_counter = std::max(summary.signature_counter, message.signature_counter);
     summary.last_transaction_number = std::max(summary.last_transaction_number, message.transaction_number);
@@ -112,6 +108,7 @@ Result<TseExportSummary> WriteTseExport(const SoftwareTse& tse, const std::strin
     return Status::IoError("finishing the export " + temp + ": " + archive_error_string(a.get()));
   }
   a.reset();
+  std::error_code ec;
   std::filesystem::rename(temp, out_path, ec);
   if (ec) return Status::IoError("renaming the export to " + out_path + ": " + ec.message());
   return summary;
