@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -122,6 +123,14 @@ void ParseLines(std::string& buffer, std::vector<Ack>& acks, std::vector<std::st
 }
 
 TEST(GroupCommitCrash, AcknowledgedAppendsSurviveSigkill) {
+  if (const char* spec = std::getenv("POS_CRASH_CHILD")) {
+    std::istringstream in(spec);
+    std::string path, fd, round;
+    std::getline(in, path);
+    std::getline(in, fd);
+    std::getline(in, round);
+    RunChild(path, std::stoi(fd), std::stoi(round));
+  }
   ScratchDir dir;
   const std::string path = dir.Sub("store");
   std::string node_id;
@@ -141,8 +150,14 @@ TEST(GroupCommitCrash, AcknowledgedAppendsSurviveSigkill) {
     const pid_t child = ::fork();
     ASSERT_GE(child, 0) << "fork failed";
     if (child == 0) {
+      // A fresh process image: RocksDB's thread pools do not survive fork(), so the
+      // child re-executes this test binary, which sees POS_CRASH_CHILD and runs RunChild.
       ::close(fds[0]);
-      RunChild(path, fds[1], round);
+      const std::string spec = path + "\n" + std::to_string(fds[1]) + "\n" + std::to_string(round);
+      ::setenv("POS_CRASH_CHILD", spec.c_str(), 1);
+      ::execl("/proc/self/exe", "group_commit_crash_test", "--gtest_filter=GroupCommitCrash.*",
+              static_cast<char*>(nullptr));
+      _exit(6);
     }
     ::close(fds[1]);
 
