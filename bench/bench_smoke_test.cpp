@@ -31,13 +31,13 @@ class ScratchDir {
   std::string path_;
 };
 
-struct Run {
+struct BenchRun {
   int exit_code = -1;
   std::string out;
 };
 
-Run Bench(const std::string& args) {
-  Run run;
+BenchRun Bench(const std::string& args) {
+  BenchRun run;
   const std::string command = std::string(POS_BENCH_BINARY) + " " + args;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -51,7 +51,7 @@ Run Bench(const std::string& args) {
 
 TEST(BenchSmokeTest, QuickRunWithTinySizesPrintsEveryFigureAsJson) {
   ScratchDir work;
-  Run run = Bench("--quick --json --events 3000 --receipts 6 --front-ends 1,2 --rounds 1 --articles 20 --work '" +
+  BenchRun run = Bench("--quick --json --events 3000 --receipts 6 --front-ends 1,2 --rounds 1 --articles 20 --work '" +
                   work.path() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   auto report = nlohmann::json::parse(run.out, nullptr, false);
@@ -86,14 +86,14 @@ TEST(BenchSmokeTest, QuickRunWithTinySizesPrintsEveryFigureAsJson) {
   ASSERT_EQ(report["pending"].size(), 1u);
   EXPECT_EQ(report["pending"][0]["section"].get<std::string>().substr(0, 7), "3. sync");
   // The prepared till is cached: a second run reuses it (and says so on stderr).
-  Run again = Bench("--quick --json --figures replay --events 3000 --rounds 1 --articles 20 --work '" + work.path() +
+  BenchRun again = Bench("--quick --json --figures replay --events 3000 --rounds 1 --articles 20 --work '" + work.path() +
                     "' 2>&1 >/dev/null");
   EXPECT_EQ(again.exit_code, 0) << again.out;
   EXPECT_NE(again.out.find("reusing"), std::string::npos) << again.out;
 }
 
 TEST(BenchSmokeTest, UnknownFigureIsRefusedByName) {
-  Run run = Bench("--figures receipts,sparkles 2>&1");
+  BenchRun run = Bench("--figures receipts,sparkles 2>&1");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.out.find("unknown figure 'sparkles'"), std::string::npos) << run.out;
 }

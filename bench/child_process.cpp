@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,12 +54,10 @@ Result<ChildResult> RunChild(const std::string& binary, const std::vector<std::s
   }
   close(pipe_fds[0]);
   int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.max_rss_kb = usage.ru_maxrss;
   if (result.exit_code == 127) return Status::NotFound("could not run " + binary);
   return result;
 }

@@ -1,6 +1,8 @@
 // Child processes of pos_bench: every phase whose memory or start-up is measured
 // runs in a fresh process (pos_bench itself, re-executed with an internal
 // subcommand), so its peak RSS is its own and nothing is warm from an earlier phase.
+// The peak RSS is the child's own VmHWM (it reports it): wait4's ru_maxrss would
+// also count the parent's pages the child held between fork and exec.
 #pragma once
 
 #include <sys/types.h>
@@ -19,7 +21,6 @@ std::string SelfPath();
 struct ChildResult {
   int exit_code = -1;     // -1: killed by a signal
   std::string out;        // its stdout
-  long max_rss_kb = 0;    // ru_maxrss of the child (wait4)
   double seconds = 0;     // wall time from fork to exit
 };
 

@@ -27,7 +27,7 @@ Result<PhaseRun> RunPhase(const std::string& phase, const std::string& store_dir
   PhaseRun run;
   run.events = parsed["events"].get<double>();
   run.seconds = parsed["seconds"].get<double>();
-  run.peak_rss_mb = static_cast<double>(child.max_rss_kb) / 1024.0;
+  run.peak_rss_mb = parsed.value("vm_hwm_kb", 0.0) / 1024.0;
   return run;
 }
 
