@@ -118,7 +118,7 @@ Status RunReceiptFigures(const ReceiptFigureOptions& options, BenchReport& repor
     size_t best_peer = lite;
     if (postgres) {
       const size_t pg = report.Add(section, "PostgreSQL 15, synchronous_commit=on", postgres_rounds, "receipts/s",
-                                   "peer", std::to_string(n) + " connections on loopback");
+                                   "peer", "connections on loopback: " + std::to_string(n));
       report.Compare(pg, raw, std::nullopt);
       if (report.at(pg).value > report.at(lite).value) best_peer = pg;
     }
