@@ -55,29 +55,6 @@ class BlockedStopSignals {
 };
 
 // The register actor's answer to one request, or an error reply.
-// Asks the register from a short-lived actor and hands the reply (or a timeout
-// error) to `respond` on whatever thread it arrives.
-void AskRegisterAsync(caf::actor_system& system, const caf::actor& register_actor, std::string_view request,
-                      std::chrono::milliseconds timeout, ZmqCommandServer::Responder respond) {
-  system.spawn([register_actor, timeout, request = std::string(request),
-                respond = std::move(respond)](caf::event_based_actor* self) mutable -> caf::behavior {
-    self->request(register_actor, timeout, request)
-        .then(
-            [self, respond](std::string& bytes) {
-              respond(std::move(bytes));
-              self->quit();
-            },
-            [self, respond, request, timeout](caf::error& error) {
-              respond(api::ErrorReplyBytes(
-                  api::PeekRequestId(request),
-                  Status::Unavailable("the register did not answer within " + std::to_string(timeout.count()) +
-                                      " ms: " + self->system().render(error))));
-              self->quit();
-            });
-    return {[](caf::unit_t) {}};
-  });
-}
-
 // ZeroMQ leaves the file of an ipc:// endpoint behind; a clean stop removes it.
 void RemoveSocketFile(const std::string& endpoint) {
   constexpr std::string_view kIpc = "ipc://";
@@ -140,13 +117,13 @@ Status RunNodeDaemon(const DaemonOptions& options) {
 
     std::unique_ptr<ZmqCommandServer> server;
     if (result.ok()) {
-      const auto timeout = options.request_timeout;
       // Requests are handed to the register without waiting, so the commands of
       // concurrent front ends are pipelined (actors/register_actor.h).
       auto bound = ZmqCommandServer::BindAsync(
           endpoint,
-          [&system, till, timeout](std::string_view request, ZmqCommandServer::Responder respond) {
-            AskRegisterAsync(system, till, request, timeout, std::move(respond));
+          [till](std::string_view request, ZmqCommandServer::Responder respond) {
+            caf::anon_send(till, actors::ask_atom::value, std::string(request),
+                           std::make_shared<const std::function<void(std::string)>>(std::move(respond)));
           },
           [](std::string_view reason) {
             return api::ErrorReplyBytes(0, Status::InvalidArgument("malformed request: " + std::string(reason)));

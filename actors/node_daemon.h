@@ -4,8 +4,9 @@
 // loads the register, starts the actors (register: owns the RegisterService and
 // serialises the till's commands; projection: keeps the read models tailing the
 // log) and serves the command API (docs/api.md) on a ZeroMQ ROUTER socket. Each
-// request goes to the register actor and waits at most `request_timeout` for
-// its reply. <data>/serve.json names the endpoint and pid while it runs.
+// request is handed to the register actor without waiting (it pipelines them and
+// answers each once durable); clients keep their own timeouts. <data>/serve.json
+// names the endpoint and pid while it runs.
 //
 // SIGINT or SIGTERM stop it cleanly: the server stops taking requests, the
 // actors finish the command in hand and exit, serve.json is removed, the store
@@ -24,7 +25,6 @@ namespace pos {
 struct DaemonOptions {
   std::string data_dir;
   std::string listen;  // ZeroMQ endpoint; "" = ipc://<data dir>/api.sock
-  std::chrono::milliseconds request_timeout{10000};
   // Called once the endpoint listens and serve.json is written.
   std::function<void(const std::string& endpoint)> on_ready;
 };

@@ -31,7 +31,32 @@ class DeferringObserver final : public SaleObserver {
 
 void Release(HeldReply& held) {
   for (auto& effect : held.effects) effect();
-  held.promise.deliver(std::move(held.reply));
+  held.deliver(std::move(held.reply));
+}
+
+// Decides one request and releases its reply once everything decided so far is durable.
+void Handle(caf::stateful_actor<RegisterActorState>* self, const std::string& request,
+            std::function<void(std::string)> deliver) {
+  auto& state = self->state;
+  RegisterService* register_service = state.service.get();
+  if (register_service == nullptr) {
+    const Status stopped = state.failure.ok() ? Status::Unavailable("the register is shutting down")
+                                              : Status::Unavailable("the register stopped after a store failure (" +
+                                                                    state.failure.message() + "); restart the till");
+    deliver(api::ErrorReplyBytes(api::PeekRequestId(request), stopped));
+    return;
+  }
+  DeferringObserver deferring(state.observer.get());
+  std::string reply = Dispatch(*register_service, request, state.store, &deferring);
+  register_service->TakeTicket();
+  // Wait for everything decided so far: a reply never shows state that is not durable.
+  const uint64_t ticket = register_service->last_ticket();
+  HeldReply held{ticket, api::PeekRequestId(request), std::move(deliver), std::move(reply), deferring.Take()};
+  if (ticket <= state.durable_ticket && state.held.empty()) {
+    Release(held);
+  } else {
+    state.held.push_back(std::move(held));
+  }
 }
 
 }  // namespace
@@ -53,27 +78,11 @@ caf::behavior RegisterActor(caf::stateful_actor<RegisterActorState>* self, std::
   return {
       [self](const std::string& request) -> caf::typed_response_promise<std::string> {
         auto promise = self->make_response_promise<std::string>();
-        auto& state = self->state;
-        RegisterService* register_service = state.service.get();
-        if (register_service == nullptr) {
-          const Status stopped = state.failure.ok() ? Status::Unavailable("the register is shutting down")
-                                                    : Status::Unavailable("the register stopped after a store failure (" +
-                                                                          state.failure.message() + "); restart the till");
-          promise.deliver(api::ErrorReplyBytes(api::PeekRequestId(request), stopped));
-          return promise;
-        }
-        DeferringObserver deferring(state.observer.get());
-        std::string reply = Dispatch(*register_service, request, state.store, &deferring);
-        register_service->TakeTicket();
-        // Wait for everything decided so far: a reply never shows state that is not durable.
-        const uint64_t ticket = register_service->last_ticket();
-        HeldReply held{ticket, api::PeekRequestId(request), promise, std::move(reply), deferring.Take()};
-        if (ticket <= state.durable_ticket && state.held.empty()) {
-          Release(held);
-        } else {
-          state.held.push_back(std::move(held));
-        }
+        Handle(self, request, [promise](std::string reply) mutable { promise.deliver(std::move(reply)); });
         return promise;
+      },
+      [self](ask_atom, const std::string& request, const ResponderPtr& respond) {
+        Handle(self, request, [respond](std::string reply) { (*respond)(std::move(reply)); });
       },
       [self](durable_atom, uint64_t ticket, const std::string& error) {
         auto& state = self->state;
@@ -85,7 +94,7 @@ caf::behavior RegisterActor(caf::stateful_actor<RegisterActorState>* self, std::
             if (held.ticket < ticket) {
               Release(held);
             } else {
-              held.promise.deliver(api::ErrorReplyBytes(
+              held.deliver(api::ErrorReplyBytes(
                   held.request_id, Status::IoError("the command was not stored: " + error + "; restart the till")));
             }
           }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
@@ -37,11 +38,17 @@ namespace pos::actors {
 // ticket durable (error "") or failed. Sent by the store's writer thread.
 using durable_atom = caf::atom_constant<caf::atom("durable")>;
 
+// (ask_atom, std::string request, ResponderPtr): a request whose reply bytes go to
+// the responder (called on the register's thread) instead of a CAF response, so a
+// transport thread can hand requests over without an actor hop per request.
+using ask_atom = caf::atom_constant<caf::atom("ask")>;
+using ResponderPtr = std::shared_ptr<const std::function<void(std::string)>>;
+
 // A reply held back until its ticket is durable.
 struct HeldReply {
   uint64_t ticket = 0;
   uint64_t request_id = 0;
-  caf::typed_response_promise<std::string> promise;
+  std::function<void(std::string)> deliver;
   std::string reply;
   std::vector<std::function<void()>> effects;  // observer calls, run on release
 };
@@ -61,3 +68,5 @@ caf::behavior RegisterActor(caf::stateful_actor<RegisterActorState>* self, std::
                             const EventStore* store, std::unique_ptr<SaleObserver> observer);
 
 }  // namespace pos::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(pos::actors::ResponderPtr)
