@@ -222,6 +222,7 @@ GroupCommitWriter::GroupCommitWriter(rocksdb::DB* db, ColumnFamilies families, s
       hlc_(clock_),
       max_events_per_commit_(max_events_per_commit),
       committed_(std::move(initial)) {
+  hlc_.Observe(committed_.max_hlc);
   thread_ = std::thread([this] { Run(); });
 }
 

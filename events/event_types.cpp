@@ -3,6 +3,7 @@
 #include <array>
 
 #include "events/master_data_generated.h"
+#include "events/handover_generated.h"
 #include "events/device_generated.h"
 #include "events/fiscal_generated.h"
 #include "events/license_generated.h"
@@ -73,6 +74,9 @@ constexpr std::array kEventTypes = {
     Entry<fb::SeatDeactivated>(EventType::kSeatDeactivated, "SeatDeactivated", EventCategory::kLicense),
     Entry<fb::SeatReleased>(EventType::kSeatReleased, "SeatReleased", EventCategory::kLicense),
     Entry<fb::SeatsOverAssigned>(EventType::kSeatsOverAssigned, "SeatsOverAssigned", EventCategory::kLicense),
+    Entry<fb::ReceiptHandedOver>(EventType::kReceiptHandedOver, "ReceiptHandedOver", EventCategory::kReceipt),
+    Entry<fb::ReceiptTakenOver>(EventType::kReceiptTakenOver, "ReceiptTakenOver", EventCategory::kReceipt),
+    Entry<fb::ReceiptClaimGranted>(EventType::kReceiptClaimGranted, "ReceiptClaimGranted", EventCategory::kReceipt),
 };
 
 }  // namespace

@@ -65,6 +65,11 @@ enum class EventType : uint32_t {
   kSeatDeactivated = 602,
   kSeatReleased = 603,
   kSeatsOverAssigned = 604,
+
+  // Receipt hand-over (events/handover.fbs, docs/sync.md "Receipt hand-over").
+  kReceiptHandedOver = 740,
+  kReceiptTakenOver = 741,
+  kReceiptClaimGranted = 742,
 };
 
 // What a type is for replication (sync modes choose categories) and for readers.

@@ -76,5 +76,7 @@ void AddExportCommands(CLI::App& app, Context& context);
 void AddBackupCommands(CLI::App& app, Context& context);
 // `pos migrate export|import|check` (tools/pos/migrate_commands.cpp, docs/backup.md).
 void AddMigrateCommands(CLI::App& app, Context& context);
+// `pos hub report site|z|tills` (tools/pos/hub_report_command.cpp).
+void AddHubReportCommands(CLI::App& app, Context& context);
 
 }  // namespace pos::cli

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   AddExportCommands(app, context);
   AddBackupCommands(app, context);
   AddMigrateCommands(app, context);
+  AddHubReportCommands(app, context);
 
   try {
     app.parse(argc, argv);
