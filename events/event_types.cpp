@@ -6,6 +6,7 @@
 #include "events/handover_generated.h"
 #include "events/device_generated.h"
 #include "events/fiscal_generated.h"
+#include "events/fiscal_at_se_generated.h"
 #include "events/license_generated.h"
 #include "events/node_generated.h"
 #include "events/receipts_generated.h"
@@ -69,6 +70,11 @@ constexpr std::array kEventTypes = {
     Entry<fb::TseOutageEnded>(EventType::kTseOutageEnded, "TseOutageEnded", EventCategory::kFiscal),
     Entry<fb::TseTransactionUpdated>(EventType::kTseTransactionUpdated, "TseTransactionUpdated",
                                      EventCategory::kFiscal),
+    Entry<fb::RksvRegisterInitialised>(EventType::kRksvRegisterInitialised, "RksvRegisterInitialised", EventCategory::kFiscal),
+    Entry<fb::RksvSignatureDeviceAdded>(EventType::kRksvSignatureDeviceAdded, "RksvSignatureDeviceAdded", EventCategory::kFiscal),
+    Entry<fb::RksvReceiptSigned>(EventType::kRksvReceiptSigned, "RksvReceiptSigned", EventCategory::kFiscal),
+    Entry<fb::ScuInitialised>(EventType::kScuInitialised, "ScuInitialised", EventCategory::kFiscal),
+    Entry<fb::ScuReceiptRegistered>(EventType::kScuReceiptRegistered, "ScuReceiptRegistered", EventCategory::kFiscal),
     Entry<fb::LicenseLoaded>(EventType::kLicenseLoaded, "LicenseLoaded", EventCategory::kLicense),
     Entry<fb::SeatActivated>(EventType::kSeatActivated, "SeatActivated", EventCategory::kLicense),
     Entry<fb::SeatDeactivated>(EventType::kSeatDeactivated, "SeatDeactivated", EventCategory::kLicense),

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   AddTseCommands(app, context);
   AddLicensingCommands(app, context);
   AddExportCommands(app, context);
+  AddRksvCommands(app, context);
+  AddScuCommands(app, context);
   AddBackupCommands(app, context);
   AddMigrateCommands(app, context);
   AddHubReportCommands(app, context);
