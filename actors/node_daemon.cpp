@@ -20,6 +20,8 @@
 #include "adapters/serve_file.h"
 #include "adapters/till_peripherals.h"
 #include "adapters/zmq_command_server.h"
+#include "domain/fiscal/at/rksv_fiscal_module.h"
+#include "domain/fiscal/se/scu_fiscal_module.h"
 #include "domain/fiscal/tse_fiscal_module.h"
 #include "domain/register_service.h"
 #include "projections/builtin_projections.h"
@@ -81,6 +83,12 @@ Status RunNodeDaemon(const DaemonOptions& options) {
   // The German fiscal profile: a till with <data>/tse signs its receipts (docs/fiscal-de.md).
   // The TSE is owned by the TSE actor; the register signs through a TseProxy.
   POS_ASSIGN_OR_RETURN(std::optional<fiscal::TillTse> tse, fiscal::OpenTillTse(*store));
+  // The Austrian (RKSV) and Swedish (control unit) profiles sign in the register actor
+  // (docs/fiscal-at.md, docs/fiscal-se.md); they outlive it (declared before the actor system).
+  POS_ASSIGN_OR_RETURN(std::optional<fiscal::at::TillRksv> rksv, fiscal::at::OpenTillRksv(*store));
+  if (rksv.has_value()) service->SetFiscalModule(rksv->module.get());
+  POS_ASSIGN_OR_RETURN(std::optional<fiscal::se::TillScu> scu, fiscal::se::OpenTillScu(*store));
+  if (scu.has_value()) service->SetFiscalModule(scu->module.get());
   POS_ASSIGN_OR_RETURN(std::unique_ptr<TillPeripherals> peripherals, TillPeripherals::ForNode(options.data_dir, *store));
 
   Status result;

@@ -9,6 +9,8 @@
 #include "domain/receipt.h"
 #include "events/event_view.h"
 #include "domain/fiscal/kassenbeleg.h"
+#include "domain/fiscal/at/rksv_print.h"
+#include "domain/fiscal/se/scu_fiscal_module.h"
 #include "events/event_types.h"
 #include "events/fiscal_generated.h"
 #include "events/node_generated.h"
@@ -147,6 +149,19 @@ namespace {
 // The fiscal print of the first TseTransactionFinished among `events`.
 void AddFiscalPrint(const std::vector<NewEvent>& events, ReceiptPrintJob& job) {
   for (const NewEvent& event : events) {
+    if (event.type == EventType::kRksvReceiptSigned) {  // Austria: the RKSV QR code
+      if (auto print = fiscal::at::RksvPrintOf(event.payload); print.ok()) {
+        job.fiscal_lines = std::move(print->lines);
+        job.qr_payload = std::move(print->qr_payload);
+      }
+      return;
+    }
+    if (event.type == EventType::kScuReceiptRegistered) {  // Sweden: the control code
+      if (auto record = fiscal::se::DecodeScuReceiptRegistered(event.payload); record.ok()) {
+        job.fiscal_lines = fiscal::se::ScuPrintLines(*record);
+      }
+      return;
+    }
     if (event.type != EventType::kTseTransactionFinished) continue;
     flatbuffers::Verifier verifier(event.payload.data(), event.payload.size());
     if (!verifier.VerifyBuffer<fb::TseTransactionFinished>(nullptr)) continue;
@@ -210,6 +225,10 @@ Result<ReceiptPrintJob> TillPeripherals::ReprintJob(const JournalReceipt& receip
     if (event->type() == static_cast<uint32_t>(EventType::kTseTransactionFinished)) {
       const auto payload = event->payload();
       fiscal.push_back({EventType::kTseTransactionFinished, {payload.begin(), payload.end()}});
+    }
+    if (event->type() == static_cast<uint32_t>(EventType::kRksvReceiptSigned)) {
+      const auto payload = event->payload();
+      fiscal.push_back({EventType::kRksvReceiptSigned, {payload.begin(), payload.end()}});
     }
     return true;
   }));

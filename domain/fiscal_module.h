@@ -6,6 +6,8 @@
 //   Open   -> StartReceipt(): events appended after ReceiptOpened
 //   Close  -> FinishReceipt(): events inserted immediately before ReceiptClosed
 //   Cancel -> FinishReceipt(): events inserted immediately before ReceiptCancelled
+//   ParkToSite -> FinishReceipt() (handed_over): events inserted immediately
+//             before ReceiptHandedOver; the till taking it over starts its own
 //   AddLine, VoidLine, DiscountLine, DiscountReceipt, Pay -> UpdateReceipt():
 //             events appended after the receipt event
 // A fiscal module never blocks a sale because its signer fails (an outage): it
@@ -30,6 +32,9 @@ struct FiscalReceipt {
   bool cancelled = false;                  // ReceiptCancelled instead of ReceiptClosed
   ReceiptTotals totals;                    // gross per tax rate (with basis points)
   std::vector<Payment> payments;           // what the till kept per type (cash net of change)
+  bool refund = false;                     // a refund receipt (RKSV: Storno-Beleg)
+  uint64_t number = 0;                     // the till's receipt number (set on close)
+  bool handed_over = false;                // ReceiptHandedOver: parked to the site (docs/sync.md)
 };
 
 class FiscalModule {

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "domain/handover_events.h"
 #include "domain/register_events.h"
 #include "domain/tax_calculator.h"
 #include "engine/bytes.h"
 #include "events/event_types.h"
+#include "events/handover_generated.h"
 #include "events/register_generated.h"
 
 namespace pos {
@@ -186,6 +188,20 @@ Status Register::Apply(const EventView& event) {
       }
       return Status::Ok();
     }
+    case EventType::kReceiptTakenOver: {
+      const auto* p = event.PayloadAs<fb::ReceiptTakenOver>();
+      if (p == nullptr) return malformed();
+      if (!stream.starts_with("receipt/")) return missing_receipt();
+      taken_over_[Str(p->source_receipt_id())] = stream.substr(8);
+      return Status::Ok();
+    }
+    case EventType::kReceiptHandedOver: {
+      // Parked to the site: the receipt is no longer this till's (docs/sync.md).
+      Receipt* receipt = receipt_of_event();
+      if (receipt == nullptr) return missing_receipt();
+      open_.erase(receipt->id);
+      return Status::Ok();
+    }
     case EventType::kReceiptCancelled: {
       Receipt* receipt = receipt_of_event();
       if (receipt == nullptr) return missing_receipt();
@@ -290,6 +306,11 @@ std::vector<const Receipt*> Register::OpenReceipts() const {
 const ClosedReceiptRecord* Register::FindClosed(uint64_t number) const {
   auto it = closed_.find(number);
   return it == closed_.end() ? nullptr : &it->second;
+}
+
+const std::string* Register::TakenOverAs(std::string_view source_receipt_id) const {
+  auto it = taken_over_.find(source_receipt_id);
+  return it == taken_over_.end() ? nullptr : &it->second;
 }
 
 ZReport Register::XReport() const {
@@ -563,6 +584,56 @@ Result<AppendBatch> Register::DecideResume(const Actor& actor, std::string_view 
   POS_RETURN_IF_ERROR(Authorise(actor, std::nullopt, Permission::kSell).status());
   AppendBatch batch = ReceiptBatch(*receipt, actor);
   batch.events.push_back(Event(EventType::kReceiptResumed, register_events::ReceiptResumed(actor.user_id)));
+  return batch;
+}
+
+Result<AppendBatch> Register::DecideHandOver(const Actor& actor, std::string_view receipt_id) const {
+  POS_ASSIGN_OR_RETURN(const Receipt* receipt, OpenReceipt(receipt_id));
+  POS_RETURN_IF_ERROR(Authorise(actor, std::nullopt, Permission::kSell).status());
+  if (receipt->is_refund()) {
+    return Status::FailedPrecondition("refund receipt " + receipt->id +
+                                      " stays on this till (it refunds a receipt closed here); park it locally");
+  }
+  if (receipt->LiveLines() == 0) return Status::FailedPrecondition("an empty receipt cannot be parked; cancel it");
+  if (!receipt->payments.empty()) return Status::FailedPrecondition("a receipt with payments cannot be parked");
+  AppendBatch batch = ReceiptBatch(*receipt, actor);
+  batch.events.push_back(Event(EventType::kReceiptHandedOver,
+                               handover_events::ReceiptHandedOver(actor.user_id, ToHex(node_id_),
+                                                                  ComputeTotals(*receipt).total,
+                                                                  static_cast<uint32_t>(receipt->LiveLines()))));
+  return batch;
+}
+
+Result<AppendBatch> Register::DecideTakeOver(const Actor& actor, const SiteParkedReceipt& source) const {
+  POS_RETURN_IF_ERROR(Authorise(actor, std::nullopt, Permission::kSell).status());
+  const Receipt& from = source.receipt;
+  if (from.is_refund()) return Status::FailedPrecondition("refund receipt " + from.id + " cannot be taken over");
+  if (!from.payments.empty()) return Status::FailedPrecondition("receipt " + from.id + " has payments; not taken over");
+  const std::string receipt_id = node_prefix_ + "-" + std::to_string(receipts_opened_ + 1);
+  AppendBatch batch;
+  batch.stream = ReceiptStream(receipt_id);
+  batch.expected_version = kNoStream;
+  batch.user = actor.user_id;
+  batch.events.push_back(Event(EventType::kReceiptOpened,
+                               register_events::ReceiptOpened(receipt_id, actor.user_id, 0, "", from.training)));
+  batch.events.push_back(Event(EventType::kReceiptTakenOver,
+                               handover_events::ReceiptTakenOver(from.id, source.source_till)));
+  uint32_t line_no = 0;
+  for (const ReceiptLine& line : from.lines) {
+    if (line.voided) continue;
+    ReceiptLine copy = line;
+    copy.line_no = ++line_no;
+    copy.discount = 0;
+    batch.events.push_back(Event(EventType::kLineAdded, register_events::LineAdded(copy, "")));
+    if (line.discount != 0) {
+      batch.events.push_back(Event(EventType::kLineDiscountGranted,
+                                   register_events::LineDiscountGranted(copy.line_no, line.discount, "")));
+    }
+  }
+  if (from.receipt_discount != 0) {
+    batch.events.push_back(Event(EventType::kReceiptDiscountGranted,
+                                 register_events::ReceiptDiscountGranted(from.receipt_discount, "")));
+  }
   return batch;
 }
 

@@ -20,6 +20,7 @@
 #include "domain/permissions.h"
 #include "domain/receipt.h"
 #include "domain/z_report.h"
+#include "domain/receipt_handover.h"
 #include "engine/event_store.h"
 #include "events/event_view.h"
 #include "events/master_data.h"
@@ -62,6 +63,8 @@ class Register {
   const Receipt* FindReceipt(std::string_view receipt_id) const;  // open or parked
   std::vector<const Receipt*> OpenReceipts() const;               // open and parked, by id
   const ClosedReceiptRecord* FindClosed(uint64_t number) const;
+  // The id of this till's receipt that took over the site-parked `source_receipt_id`, or nullptr.
+  const std::string* TakenOverAs(std::string_view source_receipt_id) const;
   uint64_t last_receipt_number() const { return last_receipt_number_; }
   uint64_t last_z_number() const { return last_z_number_; }
   const DayFigures& day() const { return day_; }
@@ -84,6 +87,14 @@ class Register {
   Result<AppendBatch> DecidePayment(const Actor& actor, std::string_view receipt_id, const Payment& payment) const;
   Result<AppendBatch> DecidePark(const Actor& actor, std::string_view receipt_id) const;
   Result<AppendBatch> DecideResume(const Actor& actor, std::string_view receipt_id) const;
+  // Parks the open receipt to the site (domain/receipt_handover.h): the batch
+  // ends it on this till with ReceiptHandedOver. Refund receipts and receipts
+  // with payments are refused.
+  Result<AppendBatch> DecideHandOver(const Actor& actor, std::string_view receipt_id) const;
+  // Takes over a receipt parked to the site, once the hub granted it: a new
+  // receipt of this till with ReceiptOpened, ReceiptTakenOver and the source's
+  // live lines (renumbered from 1) and discounts.
+  Result<AppendBatch> DecideTakeOver(const Actor& actor, const SiteParkedReceipt& source) const;
   Result<AppendBatch> DecideCancel(const Actor& actor, const std::optional<Actor>& approver,
                                    std::string_view receipt_id, const std::string& reason) const;
   // Also returns what the close will fix (number, totals, change).
@@ -117,6 +128,7 @@ class Register {
   uint64_t last_z_number_ = 0;
   std::map<std::string, Receipt, std::less<>> open_;       // open and parked receipts
   std::map<uint64_t, ClosedReceiptRecord> closed_;         // by receipt number
+  std::map<std::string, std::string, std::less<>> taken_over_;  // source receipt id -> own receipt id
   DayFigures day_;
   bool day_started_ = false;
 };

@@ -239,6 +239,8 @@ Result<CloseOutcome> RegisterService::Close(const std::string& receipt_id) {
   if (fiscal_ != nullptr) {
     const Receipt* receipt = register_.FindReceipt(receipt_id);
     FiscalReceipt fiscal_receipt{receipt_id, receipt != nullptr && receipt->training, false, outcome.totals, {}};
+    fiscal_receipt.refund = receipt != nullptr && receipt->is_refund();
+    fiscal_receipt.number = outcome.number;
     if (receipt != nullptr) {
       std::map<PaymentType, int64_t> kept;
       for (const Payment& p : receipt->payments) kept[p.type] += p.amount;

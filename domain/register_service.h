@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "domain/fiscal_module.h"
+#include "domain/receipt_handover.h"
 #include "domain/register.h"
 #include "engine/clock.h"
 #include "engine/event_store.h"
@@ -78,6 +79,14 @@ class RegisterService {
   Status Pay(const std::string& receipt_id, const Payment& payment);
   Status Park(const std::string& receipt_id);
   Status Resume(const std::string& receipt_id);
+  // Receipt hand-over (domain/receipt_handover.h, docs/sync.md). The claimer (not
+  // owned; nullptr: no hub) asks the site hub for a receipt parked to the site.
+  void SetHandoverClaimer(HandoverClaimer* claimer) { claimer_ = claimer; }
+  // Parks the open receipt to the site: it ends here, any till may take it over.
+  Status ParkToSite(const std::string& receipt_id);
+  // Takes over a receipt parked to the site (by another till or this one) after
+  // the hub's grant; returns the id of this till's new receipt holding its lines.
+  Result<std::string> ResumeFromSite(const std::string& source_receipt_id);
   Status Cancel(const std::string& receipt_id, const std::string& reason,
                 const std::optional<Approval>& approval = std::nullopt);
   Result<CloseOutcome> Close(const std::string& receipt_id);
@@ -111,6 +120,7 @@ class RegisterService {
   DurableListener on_durable_;  // set: pipelining
   uint64_t last_ticket_ = 0;
   uint64_t untaken_ticket_ = 0;
+  HandoverClaimer* claimer_ = nullptr;
 };
 
 }  // namespace pos

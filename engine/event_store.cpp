@@ -250,6 +250,20 @@ Result<std::unique_ptr<EventStore>> EventStore::OpenExisting(const std::string& 
       state.last_local_seq = ReadBigEndian64(it->key().ToStringView());
     }
   }
+  // Each origin's HLCs rise with its seq, so the heads hold the highest HLC stored.
+  ChainHeads all_heads = state.heads;
+  all_heads.insert(state.filtered_heads.begin(), state.filtered_heads.end());
+  for (const auto& [origin, head] : all_heads) {
+    if (head.seq == 0) continue;
+    std::string local;
+    std::string bytes;
+    s = db->Get(rocksdb::ReadOptions(), store->families_.by_origin, layout::OriginKey(origin, head.seq), &local);
+    if (s.ok()) s = db->Get(rocksdb::ReadOptions(), store->families_.log, local, &bytes);
+    if (!s.ok()) return FromRocks(s, path, "reading the chain head events of");
+    auto event = EventView::Parse(bytes);
+    if (!event.ok()) return event.status().WithContext("the chain head event of " + path);
+    state.max_hlc = std::max(state.max_hlc, event->hlc());
+  }
   store->writer_ = std::make_unique<GroupCommitWriter>(db, store->families_, store->node_id_, options.clock,
                                                        std::move(state), options.max_events_per_commit);
   return store;

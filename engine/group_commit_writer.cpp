@@ -222,6 +222,7 @@ GroupCommitWriter::GroupCommitWriter(rocksdb::DB* db, ColumnFamilies families, s
       hlc_(clock_),
       max_events_per_commit_(max_events_per_commit),
       committed_(std::move(initial)) {
+  hlc_.Observe(committed_.max_hlc);
   auto own = committed_.heads.find(node_id_);
   sealed_head_ = own != committed_.heads.end() ? own->second : ChainHead{0, kZeroHash};
   thread_ = std::thread([this] { Run(); });

@@ -40,6 +40,9 @@ class GroupCommitWriter {
   struct CommittedState {
     uint64_t last_local_seq = 0;
     ChainHeads heads;
+    // The highest HLC of the stored events (the maximum over the chain heads,
+    // as each origin's HLCs rise with its seq): the clock starts above it.
+    uint64_t max_hlc = 0;
   };
 
   GroupCommitWriter(rocksdb::DB* db, ColumnFamilies families, std::string node_id, std::shared_ptr<Clock> clock,

@@ -3,8 +3,10 @@
 #include <array>
 
 #include "events/master_data_generated.h"
+#include "events/handover_generated.h"
 #include "events/device_generated.h"
 #include "events/fiscal_generated.h"
+#include "events/fiscal_at_se_generated.h"
 #include "events/license_generated.h"
 #include "events/node_generated.h"
 #include "events/receipts_generated.h"
@@ -68,11 +70,19 @@ constexpr std::array kEventTypes = {
     Entry<fb::TseOutageEnded>(EventType::kTseOutageEnded, "TseOutageEnded", EventCategory::kFiscal),
     Entry<fb::TseTransactionUpdated>(EventType::kTseTransactionUpdated, "TseTransactionUpdated",
                                      EventCategory::kFiscal),
+    Entry<fb::RksvRegisterInitialised>(EventType::kRksvRegisterInitialised, "RksvRegisterInitialised", EventCategory::kFiscal),
+    Entry<fb::RksvSignatureDeviceAdded>(EventType::kRksvSignatureDeviceAdded, "RksvSignatureDeviceAdded", EventCategory::kFiscal),
+    Entry<fb::RksvReceiptSigned>(EventType::kRksvReceiptSigned, "RksvReceiptSigned", EventCategory::kFiscal),
+    Entry<fb::ScuInitialised>(EventType::kScuInitialised, "ScuInitialised", EventCategory::kFiscal),
+    Entry<fb::ScuReceiptRegistered>(EventType::kScuReceiptRegistered, "ScuReceiptRegistered", EventCategory::kFiscal),
     Entry<fb::LicenseLoaded>(EventType::kLicenseLoaded, "LicenseLoaded", EventCategory::kLicense),
     Entry<fb::SeatActivated>(EventType::kSeatActivated, "SeatActivated", EventCategory::kLicense),
     Entry<fb::SeatDeactivated>(EventType::kSeatDeactivated, "SeatDeactivated", EventCategory::kLicense),
     Entry<fb::SeatReleased>(EventType::kSeatReleased, "SeatReleased", EventCategory::kLicense),
     Entry<fb::SeatsOverAssigned>(EventType::kSeatsOverAssigned, "SeatsOverAssigned", EventCategory::kLicense),
+    Entry<fb::ReceiptHandedOver>(EventType::kReceiptHandedOver, "ReceiptHandedOver", EventCategory::kReceipt),
+    Entry<fb::ReceiptTakenOver>(EventType::kReceiptTakenOver, "ReceiptTakenOver", EventCategory::kReceipt),
+    Entry<fb::ReceiptClaimGranted>(EventType::kReceiptClaimGranted, "ReceiptClaimGranted", EventCategory::kReceipt),
 };
 
 }  // namespace

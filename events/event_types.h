@@ -60,11 +60,24 @@ enum class EventType : uint32_t {
   kTseOutageEnded = 507,
   kTseTransactionUpdated = 508,
 
+  // Austria, RKSV (events/fiscal_at_se.fbs, docs/fiscal-at.md)
+  kRksvRegisterInitialised = 520,
+  kRksvSignatureDeviceAdded = 521,
+  kRksvReceiptSigned = 522,
+  // Sweden, control unit (events/fiscal_at_se.fbs, docs/fiscal-se.md)
+  kScuInitialised = 540,
+  kScuReceiptRegistered = 541,
+
   kLicenseLoaded = 600,
   kSeatActivated = 601,
   kSeatDeactivated = 602,
   kSeatReleased = 603,
   kSeatsOverAssigned = 604,
+
+  // Receipt hand-over (events/handover.fbs, docs/sync.md "Receipt hand-over").
+  kReceiptHandedOver = 740,
+  kReceiptTakenOver = 741,
+  kReceiptClaimGranted = 742,
 };
 
 // What a type is for replication (sync modes choose categories) and for readers.

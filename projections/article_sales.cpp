@@ -166,6 +166,7 @@ Status ArticleSalesProjection::Apply(const EventView& event, ProjectionState& st
     case EventType::kLineDiscountGranted:
     case EventType::kReceiptDiscountGranted:
     case EventType::kReceiptCancelled:
+    case EventType::kReceiptHandedOver:
     case EventType::kReceiptClosed:
       break;
     default:
@@ -207,6 +208,7 @@ Status ArticleSalesProjection::Apply(const EventView& event, ProjectionState& st
       break;
     }
     case EventType::kReceiptCancelled:
+    case EventType::kReceiptHandedOver:  // the till taking it over counts it
       return state.Delete(open_key);
     case EventType::kReceiptClosed: {
       if (event.PayloadAs<fb::ReceiptClosed>() == nullptr) return Malformed(event);

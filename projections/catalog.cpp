@@ -51,6 +51,24 @@ Status CorruptRecord(std::string_view key) {
   return Status::Corruption("catalog record " + std::string(key) + " is malformed");
 }
 
+// "barcode/<barcode>\0<article code>": one index entry per live article record
+// that lists the barcode. The index is a function of the article records alone,
+// which resolve last-writer-wins, so it converges in any arrival order.
+std::string BarcodeKey(std::string_view barcode, std::string_view code) {
+  std::string key = "barcode/";
+  key.append(barcode);
+  key.push_back('\0');
+  key.append(code);
+  return key;
+}
+
+std::string BarcodePrefix(std::string_view barcode) {
+  std::string key = "barcode/";
+  key.append(barcode);
+  key.push_back('\0');
+  return key;
+}
+
 // Barcode index maintenance for an article record change.
 Status ReplaceBarcodes(ProjectionState& state, const std::optional<std::string>& old_record,
                        const std::vector<std::string>& new_barcodes, std::string_view code) {
@@ -59,14 +77,11 @@ Status ReplaceBarcodes(ProjectionState& state, const std::optional<std::string>&
     if (record && record->live) {
       auto old = DecodeArticle(record->type, record->payload);
       if (old.ok()) {
-        for (const auto& barcode : old->barcodes) {
-          POS_ASSIGN_OR_RETURN(auto owner, state.Get("barcode/" + barcode));
-          if (owner.has_value() && *owner == code) POS_RETURN_IF_ERROR(state.Delete("barcode/" + barcode));
-        }
+        for (const auto& barcode : old->barcodes) POS_RETURN_IF_ERROR(state.Delete(BarcodeKey(barcode, code)));
       }
     }
   }
-  for (const auto& barcode : new_barcodes) POS_RETURN_IF_ERROR(state.Put("barcode/" + barcode, code));
+  for (const auto& barcode : new_barcodes) POS_RETURN_IF_ERROR(state.Put(BarcodeKey(barcode, code), ""));
   return Status::Ok();
 }
 
@@ -162,10 +177,31 @@ Result<std::optional<Article>> CatalogView::FindArticle(std::string_view code) c
   return FindLive<Article>(reader_, ArticleStream(code), DecodeArticle);
 }
 
+// Two articles may list the same barcode when their changes were made on
+// different tills; the scan answers with the one changed last by (HLC, origin).
 Result<std::optional<Article>> CatalogView::FindArticleByBarcode(std::string_view barcode) const {
-  POS_ASSIGN_OR_RETURN(auto code, reader_.Get("barcode/" + std::string(barcode)));
-  if (!code.has_value()) return std::optional<Article>();
-  return FindArticle(*code);
+  const std::string prefix = BarcodePrefix(barcode);
+  std::vector<std::string> codes;
+  POS_RETURN_IF_ERROR(reader_.ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
+    codes.emplace_back(key.substr(prefix.size()));
+    return true;
+  }));
+  std::optional<Article> best;
+  std::pair<uint64_t, std::string> best_clock;
+  for (const std::string& code : codes) {
+    const std::string key = ArticleStream(code);
+    POS_ASSIGN_OR_RETURN(auto value, reader_.Get(key));
+    if (!value.has_value()) continue;
+    auto record = ParseRecord(*value);
+    if (!record) return CorruptRecord(key);
+    if (!record->live) continue;
+    std::pair<uint64_t, std::string> clock{record->hlc, std::string(record->origin)};
+    if (best.has_value() && clock <= best_clock) continue;
+    POS_ASSIGN_OR_RETURN(Article article, DecodeArticle(record->type, record->payload));
+    best = std::move(article);
+    best_clock = std::move(clock);
+  }
+  return best;
 }
 
 Result<std::optional<TaxRate>> CatalogView::FindTaxRate(std::string_view code) const {

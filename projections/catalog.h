@@ -7,7 +7,10 @@
 // with its clock, so an older change cannot bring it back.
 //
 // Keys: "taxrate/<code>", "article/<code>", "user/<id>" -> Record (below);
-//       "barcode/<code>" -> article code of a live article.
+//       "barcode/<barcode>\0<article code>" -> "" for every live article record
+//       listing the barcode (several when tills disagreed; the lookup takes the
+//       article record with the highest (HLC, origin)). Version 2: was
+//       "barcode/<code>" -> article code, which depended on arrival order.
 // Record: hlc u64 BE | origin 16 B | live u8 (1 live, 0 retired) |
 //         type u32 BE | payload bytes of the *Created/*Changed event.
 #pragma once
@@ -26,7 +29,7 @@ class CatalogProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "catalog";
   std::string_view Name() const override { return kName; }
-  uint32_t Version() const override { return 1; }
+  uint32_t Version() const override { return 2; }
   Status Apply(const EventView& event, ProjectionState& state) override;
 };
 

@@ -245,6 +245,7 @@ bool IsReceiptEvent(EventType type) {
     case EventType::kReceiptResumed:
     case EventType::kReceiptCancelled:
     case EventType::kReceiptClosed:
+    case EventType::kReceiptHandedOver:
       return true;
     default:
       return false;
@@ -374,6 +375,11 @@ Status ReceiptJournalProjection::Apply(const EventView& event, ProjectionState& 
 
   POS_ASSIGN_OR_RETURN(auto stored, state.Get(open_key));
   if (!stored.has_value()) return state.AddToCounter("orphan_events", 1);
+  if (type == EventType::kReceiptHandedOver) {
+    // Parked to the site: finished here; the till taking it over journals it as its own receipt.
+    POS_RETURN_IF_ERROR(state.AddToCounter("count/handed_over/" + till, 1));
+    return state.Delete(open_key);
+  }
   POS_ASSIGN_OR_RETURN(JournalReceipt r, Decode(open_key, *stored));
   if (!Fold(event, type, r)) return Malformed(event);
 

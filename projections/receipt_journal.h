@@ -22,6 +22,8 @@
 //   "cancelled_date/<day>/<till>/<ordinal BE8>"  -> receipt id (index of cancelled receipts)
 //   "count/cancelled/<till>"                     -> u64 BE: the till's last ordinal
 //   "orphan_events"                              -> u64 BE counter
+//   "count/handed_over/<till>"                   -> u64 BE: receipts the till parked to the
+//                                                   site (ReceiptHandedOver ends them here)
 // Record: a JournalReceipt as CBOR (RFC 8949, via nlohmann_json) of a map with
 // short field names; the field names are listed in receipt_journal.cpp next to
 // the encoder. Unknown fields are ignored on decoding, missing ones take their

@@ -38,7 +38,11 @@ std::string Bytes(const flatbuffers::Vector<uint8_t>* v) {
 }  // namespace
 
 std::string KassenbelegProcessData(const FiscalReceipt& receipt) {
-  const std::string kind = receipt.cancelled ? "AVBelegabbruch" : receipt.training ? "AVTraining" : "Beleg";
+  // A receipt handed to another till of the site is a transfer (DSFinV-K "AVTransfer").
+  const std::string kind = receipt.cancelled     ? "AVBelegabbruch"
+                           : receipt.training    ? "AVTraining"
+                           : receipt.handed_over ? "AVTransfer"
+                                                 : "Beleg";
   int64_t columns[5] = {0, 0, 0, 0, 0};
   for (const TaxLineTotal& line : receipt.totals.tax_lines) columns[TaxColumn(line.basis_points)] += line.gross;
   std::string out = kind + "^";

@@ -72,9 +72,16 @@ void AddTseCommands(CLI::App& app, Context& context);
 void AddLicensingCommands(CLI::App& app, Context& context);
 // `pos export dsfinvk` (tools/pos/export_commands.cpp).
 void AddExportCommands(CLI::App& app, Context& context);
+// `pos rksv …`, `pos export dep7|rksv-keys`, `pos verify dep7` (tools/pos/rksv_commands.cpp, docs/fiscal-at.md);
+// call after AddExportCommands and AddVerifyCommand.
+void AddRksvCommands(CLI::App& app, Context& context);
+// `pos scu …`: the Swedish fiscal profile's control unit stand-in (tools/pos/scu_commands.cpp, docs/fiscal-se.md).
+void AddScuCommands(CLI::App& app, Context& context);
 // `pos backup create|list|verify|restore` (tools/pos/backup_commands.cpp, docs/backup.md).
 void AddBackupCommands(CLI::App& app, Context& context);
 // `pos migrate export|import|check` (tools/pos/migrate_commands.cpp, docs/backup.md).
 void AddMigrateCommands(CLI::App& app, Context& context);
+// `pos hub report site|z|tills` (tools/pos/hub_report_command.cpp).
+void AddHubReportCommands(CLI::App& app, Context& context);
 
 }  // namespace pos::cli

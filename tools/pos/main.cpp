@@ -43,8 +43,11 @@ int main(int argc, char** argv) {
   AddTseCommands(app, context);
   AddLicensingCommands(app, context);
   AddExportCommands(app, context);
+  AddRksvCommands(app, context);
+  AddScuCommands(app, context);
   AddBackupCommands(app, context);
   AddMigrateCommands(app, context);
+  AddHubReportCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,8 @@
 #include "adapters/till_peripherals.h"
 #include "adapters/serve_file.h"
 #include "adapters/zmq_command_client.h"
+#include "domain/fiscal/at/rksv_fiscal_module.h"
+#include "domain/fiscal/se/scu_fiscal_module.h"
 #include "domain/fiscal/tse_fiscal_module.h"
 #include "domain/register_service.h"
 
@@ -47,6 +49,11 @@ Result<std::string> DispatchInProcess(const Context& context, const std::string&
   // The German fiscal profile: a till with <data>/tse signs its receipts (docs/fiscal-de.md).
   POS_ASSIGN_OR_RETURN(std::optional<fiscal::TillTse> tse, fiscal::OpenTillTse(*node->store));
   if (tse.has_value()) service->SetFiscalModule(tse->module.get());
+  // The Austrian (docs/fiscal-at.md) and Swedish (docs/fiscal-se.md) profiles.
+  POS_ASSIGN_OR_RETURN(std::optional<fiscal::at::TillRksv> rksv, fiscal::at::OpenTillRksv(*node->store));
+  if (rksv.has_value()) service->SetFiscalModule(rksv->module.get());
+  POS_ASSIGN_OR_RETURN(std::optional<fiscal::se::TillScu> scu, fiscal::se::OpenTillScu(*node->store));
+  if (scu.has_value()) service->SetFiscalModule(scu->module.get());
   POS_ASSIGN_OR_RETURN(auto peripherals, TillPeripherals::ForNode(context.options.data_dir, *node->store));
   return Dispatch(*service, request, node->store.get(), peripherals.get());
 }
