@@ -11,6 +11,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/daemon_backups.h"
 #include "actors/device_actor.h"
 #include "actors/projection_actor.h"
 #include "actors/register_actor.h"
@@ -90,6 +91,8 @@ Status RunNodeDaemon(const DaemonOptions& options) {
     POS_ASSIGN_OR_RETURN(endpoint, DefaultServeEndpoint(options.data_dir));
   }
 
+  POS_ASSIGN_OR_RETURN(NodeConfig node_config, LoadNodeConfig(options.data_dir));
+  POS_ASSIGN_OR_RETURN(std::string admin_endpoint, AdminEndpoint(options.data_dir));
   POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, EventStore::Open(options.data_dir));
   auto runner = std::make_unique<ProjectionRunner>(*store);
   POS_RETURN_IF_ERROR(RegisterBuiltinProjections(*runner));
@@ -149,6 +152,34 @@ Status RunNodeDaemon(const DaemonOptions& options) {
         result = bound.status();
       }
     }
+    // The admin socket: backups on request, on their own thread.
+    DaemonBackups backups(*store, options.clock);
+    std::unique_ptr<ZmqCommandServer> admin;
+    if (result.ok()) {
+      auto bound = ZmqCommandServer::Bind(admin_endpoint, [&backups](std::string_view request) {
+        return HandleAdminRequest(backups, request);
+      });
+      if (bound.ok()) {
+        admin = std::move(bound).value();
+      } else {
+        result = bound.status();
+      }
+    }
+    std::thread admin_serving;
+    if (result.ok()) admin_serving = std::thread([&admin] { (void)admin->Serve(); });
+    std::unique_ptr<BackupScheduler> scheduler;
+    if (result.ok() && node_config.backup.has_value() && node_config.backup->enabled) {
+      const std::string target = node_config.backup->target;
+      scheduler = std::make_unique<BackupScheduler>(
+          backups, *node_config.backup, options.clock, [&options, target](const Result<BackupTakenInfo>& taken) {
+            if (!options.on_notice) return;
+            options.on_notice(taken.ok() ? "scheduled backup " + std::to_string(taken->backup_id) + " written to " +
+                                               target + (taken->purged ? " (" + std::to_string(taken->purged) +
+                                                                             " old backups deleted)" : "")
+                                         : "scheduled backup into " + target + " failed: " + taken.status().message() +
+                                               " (next try tomorrow)");
+          });
+    }
     if (result.ok()) {
       result = WriteServeFile(options.data_dir, {server->endpoint(), static_cast<int64_t>(getpid()),
                                                  store->node_name()});
@@ -170,6 +201,13 @@ Status RunNodeDaemon(const DaemonOptions& options) {
       RemoveServeFile(options.data_dir);
       RemoveSocketFile(bound);
       result = served;
+    }
+    scheduler.reset();
+    if (admin) {
+      admin->Stop();
+      if (admin_serving.joinable()) admin_serving.join();
+      admin.reset();
+      RemoveSocketFile(admin_endpoint);
     }
     caf::anon_send_exit(till, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(device, caf::exit_reason::user_shutdown);

@@ -4,6 +4,7 @@
 
 #include "events/master_data_generated.h"
 #include "events/handover_generated.h"
+#include "events/backup_generated.h"
 #include "events/device_generated.h"
 #include "events/fiscal_generated.h"
 #include "events/hub_accounts_generated.h"
@@ -81,6 +82,8 @@ constexpr std::array kEventTypes = {
     Entry<fb::SeatDeactivated>(EventType::kSeatDeactivated, "SeatDeactivated", EventCategory::kLicense),
     Entry<fb::SeatReleased>(EventType::kSeatReleased, "SeatReleased", EventCategory::kLicense),
     Entry<fb::SeatsOverAssigned>(EventType::kSeatsOverAssigned, "SeatsOverAssigned", EventCategory::kLicense),
+    Entry<fb::TillMigrated>(EventType::kTillMigrated, "TillMigrated", EventCategory::kDevice),
+    Entry<fb::BackupTaken>(EventType::kBackupTaken, "BackupTaken", EventCategory::kSystem),
     Entry<fb::HubAccountCreated>(EventType::kHubAccountCreated, "HubAccountCreated", EventCategory::kAccount),
     Entry<fb::TillAdmitted>(EventType::kTillAdmitted, "TillAdmitted", EventCategory::kAccount),
     Entry<fb::LoginFailed>(EventType::kLoginFailed, "LoginFailed", EventCategory::kAccount),

@@ -74,6 +74,9 @@ enum class EventType : uint32_t {
   kSeatReleased = 603,
   kSeatsOverAssigned = 604,
 
+  kTillMigrated = 800,
+  kBackupTaken = 801,
+
   // Hub accounts (events/hub_accounts.fbs, docs/sync.md): never leave the hub.
   kHubAccountCreated = 720,
   kTillAdmitted = 721,

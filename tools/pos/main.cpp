@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   AddScuCommands(app, context);
   AddBackupCommands(app, context);
   AddMigrateCommands(app, context);
+  AddConfigCommands(app, context);
   AddHubAccountCommands(app, context);
   AddHubReportCommands(app, context);
 
