@@ -12,6 +12,8 @@
 #include <caf/all.hpp>
 
 #include "actors/daemon_backups.h"
+#include "actors/daemon_sync.h"
+#include "sync/handover_wire.h"
 #include "actors/device_actor.h"
 #include "actors/projection_actor.h"
 #include "actors/register_actor.h"
@@ -108,6 +110,17 @@ Status RunNodeDaemon(const DaemonOptions& options) {
   POS_ASSIGN_OR_RETURN(std::optional<fiscal::se::TillScu> scu, fiscal::se::OpenTillScu(*store));
   if (scu.has_value()) service->SetFiscalModule(scu->module.get());
   POS_ASSIGN_OR_RETURN(std::unique_ptr<TillPeripherals> peripherals, TillPeripherals::ForNode(options.data_dir, *store));
+  // Site sync (docs/sync.md): replicates with the hub on its own thread while the till has joined and sync is on.
+  POS_ASSIGN_OR_RETURN(std::unique_ptr<DaemonSync> site_sync,
+                       DaemonSync::Start(*store, options.data_dir, [](const std::string& line) {
+                         std::fprintf(stderr, "pos serve: sync: %s\n", line.c_str());
+                       }));
+  // Receipt hand-over: the register asks the hub for receipts parked to the site (sync/handover_wire.h).
+  std::unique_ptr<sync::SyncClientClaimer> handover_claimer;
+  if (site_sync != nullptr) {
+    handover_claimer = std::make_unique<sync::SyncClientClaimer>(site_sync->client());
+    service->SetHandoverClaimer(handover_claimer.get());
+  }
 
   Status result;
   {
@@ -215,6 +228,7 @@ Status RunNodeDaemon(const DaemonOptions& options) {
     caf::anon_send_exit(projections, caf::exit_reason::user_shutdown);
     system.await_all_actors_done();
   }  // the actor system is gone: no actor holds the service, the runner or the store any more
+  site_sync.reset();  // its thread appends to the store
   runner.reset();
   store.reset();
   return result;

@@ -29,6 +29,7 @@ class GroupCommitWriter {
   struct CommittedState {
     uint64_t last_local_seq = 0;
     ChainHeads heads;
+    ChainHeads filtered_heads;  // origins received filtered (ReplicationMode::kFiltered)
     // The highest HLC of the stored events (the maximum over the chain heads,
     // as each origin's HLCs rise with its seq): the clock starts above it.
     uint64_t max_hlc = 0;
@@ -39,10 +40,12 @@ class GroupCommitWriter {
   ~GroupCommitWriter();  // completes pending work with kUnavailable, joins the thread
 
   std::future<Result<AppendReceipt>> Submit(AppendBatch batch);
-  std::future<Result<ReplicationReceipt>> SubmitReplicated(std::vector<std::string> events);
+  std::future<Result<ReplicationReceipt>> SubmitReplicated(std::vector<std::string> events,
+                                                           ReplicationMode mode = ReplicationMode::kFullChain);
 
   uint64_t LastSequence() const;
   ChainHeads Heads() const;
+  ChainHeads FilteredHeads() const;
   uint64_t WaitForEventsAfter(uint64_t after_seq, std::chrono::milliseconds timeout) const;
 
  private:
@@ -53,6 +56,7 @@ class GroupCommitWriter {
   struct ReplicatedWork {
     std::vector<std::string> events;
     std::promise<Result<ReplicationReceipt>> done;
+    ReplicationMode mode = ReplicationMode::kFullChain;
   };
   using Work = std::variant<LocalWork, ReplicatedWork>;
   class Group;

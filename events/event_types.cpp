@@ -13,6 +13,7 @@
 #include "events/node_generated.h"
 #include "events/receipts_generated.h"
 #include "events/register_generated.h"
+#include "events/sync_generated.h"
 #include "flatbuffers/minireflect.h"
 
 namespace pos {
@@ -82,6 +83,10 @@ constexpr std::array kEventTypes = {
     Entry<fb::SeatDeactivated>(EventType::kSeatDeactivated, "SeatDeactivated", EventCategory::kLicense),
     Entry<fb::SeatReleased>(EventType::kSeatReleased, "SeatReleased", EventCategory::kLicense),
     Entry<fb::SeatsOverAssigned>(EventType::kSeatsOverAssigned, "SeatsOverAssigned", EventCategory::kLicense),
+    Entry<fb::SyncJoined>(EventType::kSyncJoined, "SyncJoined", EventCategory::kSync),
+    Entry<fb::SyncModeChanged>(EventType::kSyncModeChanged, "SyncModeChanged", EventCategory::kSync),
+    Entry<fb::SyncSwitched>(EventType::kSyncSwitched, "SyncSwitched", EventCategory::kSync),
+    Entry<fb::SyncLeft>(EventType::kSyncLeft, "SyncLeft", EventCategory::kSync),
     Entry<fb::TillMigrated>(EventType::kTillMigrated, "TillMigrated", EventCategory::kDevice),
     Entry<fb::BackupTaken>(EventType::kBackupTaken, "BackupTaken", EventCategory::kSystem),
     Entry<fb::HubAccountCreated>(EventType::kHubAccountCreated, "HubAccountCreated", EventCategory::kAccount),

@@ -74,6 +74,12 @@ enum class EventType : uint32_t {
   kSeatReleased = 603,
   kSeatsOverAssigned = 604,
 
+  // Sync (events/sync.fbs, docs/sync.md): the till's membership in a site, stream "sync".
+  kSyncJoined = 700,
+  kSyncModeChanged = 701,
+  kSyncSwitched = 702,
+  kSyncLeft = 703,
+
   kTillMigrated = 800,
   kBackupTaken = 801,
 

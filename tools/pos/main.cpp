@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   AddMigrateCommands(app, context);
   AddConfigCommands(app, context);
   AddHubAccountCommands(app, context);
+  AddHubServeCommand(app, context);
+  AddSyncCommands(app, context);
   AddHubReportCommands(app, context);
 
   try {
