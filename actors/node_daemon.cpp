@@ -11,6 +11,9 @@
 
 #include <caf/all.hpp>
 
+#include "actors/daemon_backups.h"
+#include "actors/daemon_sync.h"
+#include "sync/handover_wire.h"
 #include "actors/device_actor.h"
 #include "actors/projection_actor.h"
 #include "actors/register_actor.h"
@@ -75,6 +78,8 @@ Status RunNodeDaemon(const DaemonOptions& options) {
     POS_ASSIGN_OR_RETURN(endpoint, DefaultServeEndpoint(options.data_dir));
   }
 
+  POS_ASSIGN_OR_RETURN(NodeConfig node_config, LoadNodeConfig(options.data_dir));
+  POS_ASSIGN_OR_RETURN(std::string admin_endpoint, AdminEndpoint(options.data_dir));
   POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, EventStore::Open(options.data_dir));
   auto runner = std::make_unique<ProjectionRunner>(*store);
   POS_RETURN_IF_ERROR(RegisterBuiltinProjections(*runner));
@@ -90,6 +95,17 @@ Status RunNodeDaemon(const DaemonOptions& options) {
   POS_ASSIGN_OR_RETURN(std::optional<fiscal::se::TillScu> scu, fiscal::se::OpenTillScu(*store));
   if (scu.has_value()) service->SetFiscalModule(scu->module.get());
   POS_ASSIGN_OR_RETURN(std::unique_ptr<TillPeripherals> peripherals, TillPeripherals::ForNode(options.data_dir, *store));
+  // Site sync (docs/sync.md): replicates with the hub on its own thread while the till has joined and sync is on.
+  POS_ASSIGN_OR_RETURN(std::unique_ptr<DaemonSync> site_sync,
+                       DaemonSync::Start(*store, options.data_dir, [](const std::string& line) {
+                         std::fprintf(stderr, "pos serve: sync: %s\n", line.c_str());
+                       }));
+  // Receipt hand-over: the register asks the hub for receipts parked to the site (sync/handover_wire.h).
+  std::unique_ptr<sync::SyncClientClaimer> handover_claimer;
+  if (site_sync != nullptr) {
+    handover_claimer = std::make_unique<sync::SyncClientClaimer>(site_sync->client());
+    service->SetHandoverClaimer(handover_claimer.get());
+  }
 
   Status result;
   {
@@ -142,6 +158,34 @@ Status RunNodeDaemon(const DaemonOptions& options) {
         result = bound.status();
       }
     }
+    // The admin socket: backups on request, on their own thread.
+    DaemonBackups backups(*store, options.clock);
+    std::unique_ptr<ZmqCommandServer> admin;
+    if (result.ok()) {
+      auto bound = ZmqCommandServer::Bind(admin_endpoint, [&backups](std::string_view request) {
+        return HandleAdminRequest(backups, request);
+      });
+      if (bound.ok()) {
+        admin = std::move(bound).value();
+      } else {
+        result = bound.status();
+      }
+    }
+    std::thread admin_serving;
+    if (result.ok()) admin_serving = std::thread([&admin] { (void)admin->Serve(); });
+    std::unique_ptr<BackupScheduler> scheduler;
+    if (result.ok() && node_config.backup.has_value() && node_config.backup->enabled) {
+      const std::string target = node_config.backup->target;
+      scheduler = std::make_unique<BackupScheduler>(
+          backups, *node_config.backup, options.clock, [&options, target](const Result<BackupTakenInfo>& taken) {
+            if (!options.on_notice) return;
+            options.on_notice(taken.ok() ? "scheduled backup " + std::to_string(taken->backup_id) + " written to " +
+                                               target + (taken->purged ? " (" + std::to_string(taken->purged) +
+                                                                             " old backups deleted)" : "")
+                                         : "scheduled backup into " + target + " failed: " + taken.status().message() +
+                                               " (next try tomorrow)");
+          });
+    }
     if (result.ok()) {
       result = WriteServeFile(options.data_dir, {server->endpoint(), static_cast<int64_t>(getpid()),
                                                  store->node_name()});
@@ -164,12 +208,20 @@ Status RunNodeDaemon(const DaemonOptions& options) {
       RemoveSocketFile(bound);
       result = served;
     }
+    scheduler.reset();
+    if (admin) {
+      admin->Stop();
+      if (admin_serving.joinable()) admin_serving.join();
+      admin.reset();
+      RemoveSocketFile(admin_endpoint);
+    }
     caf::anon_send_exit(till, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(device, caf::exit_reason::user_shutdown);
     if (tse_actor) caf::anon_send_exit(tse_actor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(projections, caf::exit_reason::user_shutdown);
     system.await_all_actors_done();
   }  // the actor system is gone: no actor holds the service, the runner or the store any more
+  site_sync.reset();  // its thread appends to the store
   runner.reset();
   store.reset();
   return result;

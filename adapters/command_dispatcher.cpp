@@ -70,6 +70,8 @@ class Handler {
       case api::Command::CloseDay: return On(*request.command_as_CloseDay());
       case api::Command::GetReceipt: return On(*request.command_as_GetReceipt());
       case api::Command::GetStatus: return NodeStatus();
+      case api::Command::TakeBackup:
+        return Malformed("TakeBackup is taken on the daemon's admin socket (ipc://<data>/admin.sock) only");
       case api::Command::NONE: break;
     }
     return Malformed("unknown command type " + std::to_string(static_cast<int>(request.command_type())));

@@ -49,10 +49,27 @@ int Rebuild(const std::string& path) {
   Status rebuilt = runner.Rebuild("");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!rebuilt.ok()) return Fail(rebuilt);
+  // Where the memory is at the end: RocksDB's memtables and block caches, summed
+  // over the event families and the rebuilt projections' families.
+  const ColumnFamilies& base = (*store)->families();
+  std::vector<rocksdb::ColumnFamilyHandle*> families{base.log, base.by_origin, base.by_stream, base.meta};
+  for (const char* name : {"receipt_journal", "z_reports", "catalog"}) {
+    auto family = (*store)->ProjectionFamily(name, false);
+    if (family.ok()) families.push_back(*family);
+  }
+  uint64_t memtables = 0;
+  uint64_t block_cache = 0;
+  for (rocksdb::ColumnFamilyHandle* family : families) {
+    uint64_t value = 0;
+    if ((*store)->db()->GetIntProperty(family, "rocksdb.cur-size-all-mem-tables", &value)) memtables += value;
+    if ((*store)->db()->GetIntProperty(family, "rocksdb.block-cache-usage", &value)) block_cache += value;
+  }
   std::cout << nlohmann::json{{"events", (*store)->LastSequence()},
                               {"bytes", 0},
                               {"seconds", seconds},
-                              {"vm_hwm_kb", PeakRssKb()}}
+                              {"vm_hwm_kb", PeakRssKb()},
+                              {"memtables_kb", memtables / 1024},
+                              {"block_cache_kb", block_cache / 1024}}
                    .dump()
             << std::endl;
   return 0;

@@ -3,7 +3,8 @@
 //   internal-rebuild --store DIR               ProjectionRunner::Rebuild of receipt_journal,
 //                                              z_reports and catalog, in one pass
 //   internal-scan    --store DIR               a raw RocksDB iteration of the log family
-// rebuild and scan print one JSON line: {"events", "bytes", "seconds", "vm_hwm_kb"}
+// rebuild and scan print one JSON line: {"events", "bytes", "seconds", "vm_hwm_kb"}; the
+// rebuild adds "memtables_kb" and "block_cache_kb" (RocksDB, summed over the families it used)
 // (VmHWM: the process's peak resident set, from /proc/self/status).
 #pragma once
 

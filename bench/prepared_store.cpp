@@ -6,6 +6,8 @@
 #include <memory>
 
 #include <nlohmann/json.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
 
 #include "bench/receipt_generator.h"
 #include "bench/till_fixture.h"
@@ -18,6 +20,22 @@ namespace pos::bench {
 namespace {
 
 constexpr int kGeneratorVersion = 1;  // raise when the generated trading changes
+
+// Writes every memtable to table files, so the cached till starts every phase in
+// the same state: without it the first process to open it replays the WAL of the
+// generation into memory (measured: ~300 MB peak RSS at 1 M events) and only
+// later ones start clean.
+Status FlushAllFamilies(EventStore& store) {
+  const ColumnFamilies& base = store.families();
+  std::vector<rocksdb::ColumnFamilyHandle*> families{base.log, base.by_origin, base.by_stream, base.meta};
+  for (const std::string& name : store.ProjectionFamilyNames()) {
+    POS_ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * family, store.ProjectionFamily(name, false));
+    families.push_back(family);
+  }
+  rocksdb::Status flushed = store.db()->Flush(rocksdb::FlushOptions(), families);
+  if (!flushed.ok()) return Status::Internal("flushing " + store.path() + ": " + flushed.ToString());
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -65,6 +83,7 @@ Result<std::string> PrepareStore(const PreparedStoreOptions& options, std::ostre
     ProjectionRunner runner(*store);
     POS_RETURN_IF_ERROR(RegisterBuiltinProjections(runner));
     POS_RETURN_IF_ERROR(runner.CatchUp());
+    POS_RETURN_IF_ERROR(FlushAllFamilies(*store));
     std::ofstream out(marker, std::ios::trunc);
     out << nlohmann::json{{"events", store->LastSequence()}, {"generator", kGeneratorVersion},
                           {"articles", options.articles}}

@@ -6,6 +6,7 @@
 
 #include "domain/device_binding.h"
 #include "domain/licensing/till_license.h"
+#include "domain/migration_gate.h"
 #include "engine/pin_hash.h"
 
 namespace pos {
@@ -39,6 +40,8 @@ Result<std::unique_ptr<RegisterService>> RegisterService::Load(EventStore& store
   service->hardware_status_ = binding.Check(machine);
   POS_ASSIGN_OR_RETURN(licensing::TillLicense license, licensing::TillLicense::Load(store));
   service->license_status_ = license.Check(machine, licensing::TodayUtc());
+  POS_RETURN_IF_ERROR(MigrationGateStatus(store, license.license().has_value(), service->license_status_,
+                                          &service->migration_status_));
   return service;
 }
 
@@ -130,6 +133,7 @@ Status RegisterService::SignOff() {
 Result<std::string> RegisterService::Open(const std::optional<Approval>& approval, uint64_t refund_of_number,
                                           bool training) {
   POS_RETURN_IF_ERROR(hardware_status_);
+  POS_RETURN_IF_ERROR(migration_status_);
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
   POS_ASSIGN_OR_RETURN(auto approver, Authenticate(approval));
   // Demo mode (no active license): every receipt is a training receipt, not fiscal.

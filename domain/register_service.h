@@ -50,6 +50,8 @@ class RegisterService {
   // receipt it opens is then a training receipt, printed "DEMO" (docs/licensing.md).
   const Status& license_status() const { return license_status_; }
   bool demo_mode() const { return !license_status_.ok(); }
+  // Ok, or why a till moved here by `pos migrate import` may not sell yet (domain/migration_gate.h).
+  const Status& migration_status() const { return migration_status_; }
   // The fiscal signer (not owned; nullptr: none, the default). With one set, Open,
   // Close and Cancel put its events into the receipt's batch (domain/fiscal_module.h).
   void SetFiscalModule(FiscalModule* fiscal) { fiscal_ = fiscal; }
@@ -116,6 +118,7 @@ class RegisterService {
   Register register_;
   Status hardware_status_;
   Status license_status_;  // ok: licensed; else why the till runs in demo mode
+  Status migration_status_;  // ok, or why a migrated till may not sell yet
   FiscalModule* fiscal_ = nullptr;
   DurableListener on_durable_;  // set: pipelining
   uint64_t last_ticket_ = 0;

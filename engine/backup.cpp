@@ -171,8 +171,9 @@ std::vector<std::string> NodeExtraFiles(const std::string& data_dir) {
     const std::string name = entry.path().filename().string();
     if (entry.is_regular_file(ec) && (name.ends_with(".lic") || name.ends_with(".license"))) files.push_back(name);
   }
-  if (fs::is_directory(root / "tse", ec)) {
-    for (auto it = fs::recursive_directory_iterator(root / "tse", ec); it != fs::recursive_directory_iterator();
+  for (const char* dir : {"tse", "tse-retired"}) {
+    if (!fs::is_directory(root / dir, ec)) continue;
+    for (auto it = fs::recursive_directory_iterator(root / dir, ec); it != fs::recursive_directory_iterator();
          it.increment(ec)) {
       if (ec) break;
       if (it->is_regular_file(ec)) files.push_back(fs::relative(it->path(), root, ec).string());
@@ -246,6 +247,33 @@ Result<uint32_t> CreateBackup(EventStore& store, const std::string& backup_dir, 
   POS_RETURN_IF_ERROR(WriteFileAtomically(ManifestPath(backup_dir, id), manifest.dump(2) + "\n"));
   if (progress) progress(total, total);
   return static_cast<uint32_t>(id);
+}
+
+Result<uint32_t> PurgeOldBackups(const std::string& backup_dir, uint32_t keep) {
+  if (keep == 0) return Status::InvalidArgument("the retention must keep at least one backup");
+  POS_ASSIGN_OR_RETURN(std::vector<BackupEntry> before, ListBackups(backup_dir));
+  rocksdb::BackupEngineOptions options(EngineDir(backup_dir));
+  options.share_files_with_checksum = true;
+  options.sync = true;
+  rocksdb::BackupEngine* raw = nullptr;
+  auto s = rocksdb::BackupEngine::Open(rocksdb::Env::Default(), options, &raw);
+  if (!s.ok()) return FromRocks(s, "opening the backup directory " + backup_dir);
+  std::unique_ptr<rocksdb::BackupEngine, EngineCloser> engine(raw);
+  s = engine->PurgeOldBackups(keep);
+  if (!s.ok()) return FromRocks(s, "deleting old backups in " + backup_dir);
+  std::vector<rocksdb::BackupInfo> infos;
+  engine->GetBackupInfo(&infos);
+  uint32_t purged = 0;
+  std::error_code ec;
+  for (const auto& entry : before) {
+    const bool kept = std::any_of(infos.begin(), infos.end(), [&](const auto& i) { return i.backup_id == entry.id; });
+    if (kept) continue;
+    // The manifest first: a backup without it reads as incomplete, never as whole.
+    fs::remove(ManifestPath(backup_dir, entry.id), ec);
+    fs::remove_all(FilesDir(backup_dir, entry.id), ec);
+    ++purged;
+  }
+  return purged;
 }
 
 Result<std::vector<BackupEntry>> ListBackups(const std::string& backup_dir) {

@@ -44,7 +44,8 @@ struct BackupEntry {
 };
 
 // The extra files of the data directory `data_dir` (relative paths, sorted):
-// tse/** , peripherals.json, vendor.pub, node.key, *.lic, *.license.
+// tse/**, tse-retired/** (replaced TSEs), peripherals.json, vendor.pub, node.key,
+// *.lic, *.license.
 std::vector<std::string> NodeExtraFiles(const std::string& data_dir);
 
 // Backs up the open store (incremental) and its extra files into `backup_dir`
@@ -67,6 +68,11 @@ Status VerifyBackup(const std::string& backup_dir, uint32_t id, const BackupProg
 // caller makes a temp directory and renames it into place). Verifies first.
 Result<nlohmann::json> RestoreBackup(const std::string& backup_dir, uint32_t id, const std::string& target_dir,
                                      const BackupProgress& progress = {});
+
+// Retention: keeps the `keep` newest backups (by id) of `backup_dir` and deletes
+// the older ones (their RocksDB meta and private files, SST files no kept backup
+// shares, manifests/<id>.json and files/<id>/). Returns how many were deleted.
+Result<uint32_t> PurgeOldBackups(const std::string& backup_dir, uint32_t keep);
 
 // Writes `content` to `path` atomically: temp file, fsync, rename, fsync of the directory.
 Status WriteFileAtomically(const std::string& path, const std::string& content, int mode = 0644);

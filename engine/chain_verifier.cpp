@@ -35,6 +35,7 @@ Result<ChainVerification> VerifyChains(const EventStore& store,
   std::unordered_map<std::string, ChainHead> walked;  // origin -> last verified event
   const std::string zero_hash(kHashSize, '\0');
   const uint64_t last = store.LastSequence();
+  const ChainHeads filtered = store.FilteredHeads();
   uint64_t expected_local = 1;
 
   auto fail = [&](std::string origin, uint64_t origin_seq, uint64_t local_seq, std::string problem) {
@@ -61,14 +62,19 @@ Result<ChainVerification> VerifyChains(const EventStore& store,
     ChainHead& head = walked.try_emplace(origin, ChainHead{0, zero_hash}).first->second;
     if (Status s = event.VerifyHash(); !s.ok()) return fail(origin, seq, local_seq, "tampered: " + s.message());
     if (Status s = event.VerifyPayload(); !s.ok()) return fail(origin, seq, local_seq, s.message());
-    if (seq != head.seq + 1) {
+    const bool is_filtered = filtered.contains(origin);
+    if (is_filtered && seq <= head.seq) {
+      return fail(origin, seq, local_seq,
+                  "reordered or duplicated: seq " + std::to_string(seq) + " follows seq " + std::to_string(head.seq));
+    }
+    if (!is_filtered && seq != head.seq + 1) {
       return fail(origin, head.seq + 1, local_seq,
                   seq > head.seq + 1 ? "missing or reordered: seq " + std::to_string(seq) + " follows seq " +
                                            std::to_string(head.seq)
                                      : "reordered or duplicated: seq " + std::to_string(seq) + " follows seq " +
                                            std::to_string(head.seq));
     }
-    if (event.prev_hash() != head.hash) {
+    if (seq == head.seq + 1 && event.prev_hash() != head.hash) {
       return fail(origin, seq, local_seq, "previous hash does not match the hash of seq " + std::to_string(head.seq));
     }
     std::string indexed;
@@ -88,7 +94,9 @@ Result<ChainVerification> VerifyChains(const EventStore& store,
     fail("", 0, expected_local, "local sequence " + std::to_string(expected_local) + " is missing from the log");
     return report;
   }
-  for (const auto& [origin, stored_head] : store.Heads()) {
+  ChainHeads stored_heads = store.Heads();
+  stored_heads.insert(filtered.begin(), filtered.end());
+  for (const auto& [origin, stored_head] : stored_heads) {
     auto it = walked.find(origin);
     const uint64_t reached = it == walked.end() ? 0 : it->second.seq;
     if (reached < stored_head.seq) {

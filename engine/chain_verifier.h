@@ -3,6 +3,8 @@
 // origin_seq dense per origin, prev_hash = hash of the origin's previous event,
 // the by_origin index pointing back at the event, and finally that each chain
 // ends where the stored chain head says it does. Stops at the first problem.
+// Origins received filtered (EventStore::FilteredHeads) need rising, not dense,
+// seqs; prev_hash is checked where the previous seq is held.
 #pragma once
 
 #include <cstdint>

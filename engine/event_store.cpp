@@ -240,6 +240,16 @@ Result<std::unique_ptr<EventStore>> EventStore::OpenExisting(const std::string& 
       state.heads[std::string(origin)] = ChainHead{ReadBigEndian64(head), std::string(head.substr(8))};
     }
     if (!it->status().ok()) return FromRocks(it->status(), path, "reading chain heads of");
+    for (it->Seek(std::string(layout::kMetaFilteredHeadPrefix));
+         it->Valid() && it->key().starts_with(layout::kMetaFilteredHeadPrefix); it->Next()) {
+      std::string_view origin = it->key().ToStringView().substr(layout::kMetaFilteredHeadPrefix.size());
+      std::string_view head = it->value().ToStringView();
+      if (origin.size() != kNodeIdSize || head.size() != 8 + kHashSize) {
+        return Status::Corruption("the store at " + path + " has a malformed filtered head entry");
+      }
+      state.filtered_heads[std::string(origin)] = ChainHead{ReadBigEndian64(head), std::string(head.substr(8))};
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), path, "reading filtered heads of");
   }
   {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), store->families_.log));
@@ -313,12 +323,13 @@ std::vector<Result<AppendReceipt>> EventStore::AppendMany(std::vector<AppendBatc
   return results;
 }
 
-Result<ReplicationReceipt> EventStore::AppendReplicated(std::vector<std::string> events) {
-  return writer_->SubmitReplicated(std::move(events)).get();
+Result<ReplicationReceipt> EventStore::AppendReplicated(std::vector<std::string> events, ReplicationMode mode) {
+  return writer_->SubmitReplicated(std::move(events), mode).get();
 }
 
 uint64_t EventStore::LastSequence() const { return writer_->LastSequence(); }
 ChainHeads EventStore::Heads() const { return writer_->Heads(); }
+ChainHeads EventStore::FilteredHeads() const { return writer_->FilteredHeads(); }
 
 uint64_t EventStore::WaitForEventsAfter(uint64_t after_seq, std::chrono::milliseconds timeout) const {
   return writer_->WaitForEventsAfter(after_seq, timeout);

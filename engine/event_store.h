@@ -9,6 +9,11 @@
 //   event, hash = SHA-256(body). AppendReplicated() stores events of other
 //   origins byte for byte: a duplicate is a no-op, a gap or a hash mismatch is
 //   refused and the batch writes nothing.
+// - AppendReplicated(kFiltered) stores a filtered selection of other origins'
+//   events (a till's sync mode, docs/sync.md): per origin, seqs only rise (gaps
+//   allowed), each event's hash is checked, and prev_hash where the previous seq
+//   is held. Such origins are kept apart from the full chains: FilteredHeads(),
+//   not Heads(). An origin held as a full chain never arrives filtered.
 // - Reads see only committed events. Local sequence numbers are dense from 1.
 #pragma once
 
@@ -81,6 +86,11 @@ struct ChainHead {
 // origin node id (16 raw bytes) -> head of its chain in this store.
 using ChainHeads = std::map<std::string, ChainHead>;
 
+enum class ReplicationMode {
+  kFullChain,  // every event of each origin, dense from 1
+  kFiltered,   // a rising selection of each origin's events (see the contract above)
+};
+
 struct StoreOptions {
   std::shared_ptr<Clock> clock = DefaultClock();
   size_t max_events_per_commit = 8192;  // group commit bound
@@ -134,11 +144,14 @@ class EventStore {
   // the events that cite them, e.g. the TSE journal's group flush.
   void SetPreCommitHook(std::function<Status()> hook);
   // Stores events received from another node, byte for byte (see the contract above).
-  Result<ReplicationReceipt> AppendReplicated(std::vector<std::string> events);
+  Result<ReplicationReceipt> AppendReplicated(std::vector<std::string> events,
+                                              ReplicationMode mode = ReplicationMode::kFullChain);
 
   // The highest committed local sequence (0 for an empty log).
   uint64_t LastSequence() const;
   ChainHeads Heads() const;
+  // Origins received filtered: the highest origin_seq held of each and its hash.
+  ChainHeads FilteredHeads() const;
   // The stream's current version (0 when the stream does not exist).
   Result<uint64_t> StreamVersion(std::string_view stream) const;
 

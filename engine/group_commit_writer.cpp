@@ -95,6 +95,9 @@ class GroupCommitWriter::Group {
       const std::string where = "event " + DescribeOrigin(origin) + "/" + std::to_string(event.origin_seq());
       POS_RETURN_IF_ERROR(event.VerifyHash().WithContext(where));
       POS_RETURN_IF_ERROR(event.VerifyPayload().WithContext(where));
+      if (FilteredHead(origin).seq > 0) {
+        return Status::InvalidArgument(where + ": this store holds that origin filtered, not as a full chain");
+      }
       auto found = scratch_heads.find(origin);
       ChainHead head = found != scratch_heads.end() ? found->second : Head(origin);
       if (origin == writer_.node_id_ && event.origin_seq() > head.seq) {
@@ -139,6 +142,78 @@ class GroupCommitWriter::Group {
     return receipt;
   }
 
+  // A rising selection of other origins' events (ReplicationMode::kFiltered).
+  // All-or-nothing like AddReplicated.
+  Result<ReplicationReceipt> AddFiltered(const std::vector<std::string>& events) {
+    std::unordered_map<std::string, ChainHead> scratch_heads;
+    std::unordered_map<std::string, uint64_t> scratch_versions;
+    std::unordered_map<std::string, std::string> scratch_hashes;  // OriginKey -> hash
+    struct Accepted {
+      const std::string* bytes;
+      std::string origin;
+      uint64_t origin_seq;
+      std::string stream;
+      uint64_t stream_version;
+      uint64_t hlc;
+    };
+    std::vector<Accepted> accepted;
+    ReplicationReceipt receipt;
+    for (size_t i = 0; i < events.size(); ++i) {
+      auto parsed = EventView::Parse(events[i]);
+      if (!parsed.ok()) return parsed.status().WithContext("replicated event #" + std::to_string(i));
+      const EventView& event = parsed.value();
+      const std::string origin(event.origin());
+      const std::string where = "event " + DescribeOrigin(origin) + "/" + std::to_string(event.origin_seq());
+      POS_RETURN_IF_ERROR(event.VerifyHash().WithContext(where));
+      POS_RETURN_IF_ERROR(event.VerifyPayload().WithContext(where));
+      if (origin == writer_.node_id_ || Head(origin).seq > 0) {
+        return Status::InvalidArgument(where + ": this store holds that origin as a full chain; it cannot arrive filtered");
+      }
+      if (event.origin_seq() == 0) return Status::Corruption(where + ": origin_seq 0");
+      auto found = scratch_heads.find(origin);
+      ChainHead head = found != scratch_heads.end() ? found->second : FilteredHead(origin);
+      if (event.origin_seq() <= head.seq) {
+        POS_ASSIGN_OR_RETURN(bool held, HeldCopyMatches(event, where, scratch_hashes));
+        if (!held) {
+          return Status::Corruption(where + ": older than seq " + std::to_string(head.seq) +
+                                    ", the newest event held of that origin; filtered replication only moves forward");
+        }
+        ++receipt.duplicates;
+        continue;
+      }
+      if (event.origin_seq() == head.seq + 1 && event.prev_hash() != head.hash) {
+        return Status::Corruption(where + ": previous hash does not match the held event seq " +
+                                  std::to_string(head.seq));
+      }
+      scratch_heads[origin] = ChainHead{event.origin_seq(), std::string(event.hash())};
+      scratch_hashes[layout::OriginKey(origin, event.origin_seq())] = std::string(event.hash());
+      std::string stream(event.stream());
+      auto known = scratch_versions.find(stream);
+      uint64_t current = 0;
+      if (known != scratch_versions.end()) {
+        current = known->second;
+      } else {
+        POS_ASSIGN_OR_RETURN(current, StreamVersion(stream));
+      }
+      scratch_versions[stream] = std::max(current, event.stream_version());
+      accepted.push_back({&events[i], origin, event.origin_seq(), std::move(stream), event.stream_version(),
+                          event.hlc()});
+    }
+    for (const Accepted& a : accepted) {
+      writer_.hlc_.Observe(a.hlc);
+      PutEvent(*a.bytes, a.origin, a.origin_seq, a.stream, a.stream_version);
+    }
+    for (auto& [origin, head] : scratch_heads) {
+      filtered_heads_[origin] = head;
+      batch_.Put(writer_.families_.meta, layout::FilteredHeadKey(origin), layout::HeadValue(head.seq, head.hash));
+    }
+    for (auto& [stream, version] : scratch_versions) stream_versions_[stream] = version;
+    pending_hashes_.merge(scratch_hashes);
+    receipt.appended = accepted.size();
+    receipt.last_local_seq = next_seq_ - 1;
+    return receipt;
+  }
+
   bool empty() const { return next_seq_ == committed_.last_local_seq + 1; }
   // Streams this group's local work moved, with their versions after it.
   const std::unordered_map<std::string, uint64_t>& local_versions() const { return local_versions_; }
@@ -148,6 +223,7 @@ class GroupCommitWriter::Group {
     CommittedState next = committed_;
     next.last_local_seq = next_seq_ - 1;
     for (const auto& [origin, head] : heads_) next.heads[origin] = head;
+    for (const auto& [origin, head] : filtered_heads_) next.filtered_heads[origin] = head;
     return next;
   }
 
@@ -156,6 +232,32 @@ class GroupCommitWriter::Group {
     if (auto it = heads_.find(origin); it != heads_.end()) return it->second;
     if (auto it = committed_.heads.find(origin); it != committed_.heads.end()) return it->second;
     return ChainHead{0, kZeroHash};
+  }
+
+  ChainHead FilteredHead(const std::string& origin) const {
+    if (auto it = filtered_heads_.find(origin); it != filtered_heads_.end()) return it->second;
+    if (auto it = committed_.filtered_heads.find(origin); it != committed_.filtered_heads.end()) return it->second;
+    return ChainHead{0, kZeroHash};
+  }
+
+  // Whether this store (or this group) holds the event's (origin, seq): true when
+  // it does with the same hash, false when it does not hold it, kCorruption when
+  // it holds other bytes under that identity.
+  Result<bool> HeldCopyMatches(const EventView& event, const std::string& where,
+                               const std::unordered_map<std::string, std::string>& request_hashes) const {
+    const std::string key = layout::OriginKey(event.origin(), event.origin_seq());
+    const std::string* pending = nullptr;
+    if (auto it = request_hashes.find(key); it != request_hashes.end()) pending = &it->second;
+    if (auto it = pending_hashes_.find(key); pending == nullptr && it != pending_hashes_.end()) pending = &it->second;
+    if (pending != nullptr) {
+      if (*pending == event.hash()) return true;
+      return Status::Corruption(where + ": differs from the event with the same origin and seq in this batch");
+    }
+    std::string local;
+    auto s = writer_.db_->Get(rocksdb::ReadOptions(), writer_.families_.by_origin, key, &local);
+    if (s.IsNotFound()) return false;
+    POS_RETURN_IF_ERROR(CheckDuplicate(event, where, request_hashes));
+    return true;
   }
 
   void SetHead(const std::string& origin, const ChainHead& head) {
@@ -207,6 +309,7 @@ class GroupCommitWriter::Group {
   uint64_t next_seq_;
   rocksdb::WriteBatch batch_;
   std::unordered_map<std::string, ChainHead> heads_;
+  std::unordered_map<std::string, ChainHead> filtered_heads_;
   std::unordered_map<std::string, uint64_t> stream_versions_;
   std::unordered_map<std::string, std::string> pending_hashes_;  // replicated in this group: OriginKey -> hash
   std::unordered_map<std::string, uint64_t> local_versions_;
@@ -331,8 +434,9 @@ void GroupCommitWriter::Complete(LocalWork& work, Result<AppendReceipt> outcome)
   work.done.set_value(std::move(outcome));
 }
 
-std::future<Result<ReplicationReceipt>> GroupCommitWriter::SubmitReplicated(std::vector<std::string> events) {
-  return Enqueue<ReplicatedWork, Result<ReplicationReceipt>>(ReplicatedWork{std::move(events), {}});
+std::future<Result<ReplicationReceipt>> GroupCommitWriter::SubmitReplicated(std::vector<std::string> events,
+                                                                            ReplicationMode mode) {
+  return Enqueue<ReplicatedWork, Result<ReplicationReceipt>>(ReplicatedWork{std::move(events), {}, mode});
 }
 
 size_t GroupCommitWriter::EventCount(const Work& work) const {
@@ -376,7 +480,9 @@ void GroupCommitWriter::Run() {
         has_local = true;
         outcomes.emplace_back(group.AddSealed(*local));
       } else {
-        outcomes.emplace_back(group.AddReplicated(std::get<ReplicatedWork>(work).events));
+        const ReplicatedWork& replicated = std::get<ReplicatedWork>(work);
+        outcomes.emplace_back(replicated.mode == ReplicationMode::kFiltered ? group.AddFiltered(replicated.events)
+                                                                            : group.AddReplicated(replicated.events));
       }
     }
 
@@ -425,6 +531,11 @@ uint64_t GroupCommitWriter::LastSequence() const {
 ChainHeads GroupCommitWriter::Heads() const {
   std::lock_guard lock(state_mutex_);
   return committed_.heads;
+}
+
+ChainHeads GroupCommitWriter::FilteredHeads() const {
+  std::lock_guard lock(state_mutex_);
+  return committed_.filtered_heads;
 }
 
 uint64_t GroupCommitWriter::WaitForEventsAfter(uint64_t after_seq, std::chrono::milliseconds timeout) const {

@@ -40,6 +40,7 @@ class GroupCommitWriter {
   struct CommittedState {
     uint64_t last_local_seq = 0;
     ChainHeads heads;
+    ChainHeads filtered_heads;  // origins received filtered (ReplicationMode::kFiltered)
     // The highest HLC of the stored events (the maximum over the chain heads,
     // as each origin's HLCs rise with its seq): the clock starts above it.
     uint64_t max_hlc = 0;
@@ -58,12 +59,14 @@ class GroupCommitWriter {
   // failed store) comes back at once and queues nothing. `on_durable`, if set,
   // runs on the writer thread when the outcome is known, before the future.
   Result<Submitted> Submit(AppendBatch batch, DurableCallback on_durable = {});
-  std::future<Result<ReplicationReceipt>> SubmitReplicated(std::vector<std::string> events);
+  std::future<Result<ReplicationReceipt>> SubmitReplicated(std::vector<std::string> events,
+                                                           ReplicationMode mode = ReplicationMode::kFullChain);
   // Runs before each group's write; a failure fails the group (fail-stop).
   void SetPreCommitHook(std::function<Status()> hook);
 
   uint64_t LastSequence() const;
   ChainHeads Heads() const;
+  ChainHeads FilteredHeads() const;
   uint64_t WaitForEventsAfter(uint64_t after_seq, std::chrono::milliseconds timeout) const;
 
  private:
@@ -82,6 +85,7 @@ class GroupCommitWriter {
   struct ReplicatedWork {
     std::vector<std::string> events;
     std::promise<Result<ReplicationReceipt>> done;
+    ReplicationMode mode = ReplicationMode::kFullChain;
   };
   using Work = std::variant<LocalWork, ReplicatedWork>;
   class Group;

@@ -32,6 +32,9 @@ inline constexpr std::string_view kMetaSchemaVersion = "schema_version";  // u32
 inline constexpr std::string_view kMetaNodeId = "node_id";                // 16 raw bytes
 inline constexpr std::string_view kMetaNodeName = "node_name";            // UTF-8
 inline constexpr std::string_view kMetaHeadPrefix = "head/";              // + origin: seq u64 BE + hash 32 B
+// An origin received filtered (sync modes, docs/sync.md): the highest origin_seq
+// held of it and that event's hash. Such an origin has no "head/" entry.
+inline constexpr std::string_view kMetaFilteredHeadPrefix = "fhead/";     // + origin: seq u64 BE + hash 32 B
 
 inline std::string LogKey(uint64_t local_seq) { return BigEndian64(local_seq); }
 
@@ -61,6 +64,12 @@ inline uint64_t StreamKeyVersion(std::string_view key, size_t prefix_size) {
 
 inline std::string HeadKey(std::string_view origin) {
   std::string key(kMetaHeadPrefix);
+  key.append(origin);
+  return key;
+}
+
+inline std::string FilteredHeadKey(std::string_view origin) {
+  std::string key(kMetaFilteredHeadPrefix);
   key.append(origin);
   return key;
 }

@@ -4,13 +4,16 @@
 
 #include "events/master_data_generated.h"
 #include "events/handover_generated.h"
+#include "events/backup_generated.h"
 #include "events/device_generated.h"
 #include "events/fiscal_generated.h"
+#include "events/hub_accounts_generated.h"
 #include "events/fiscal_at_se_generated.h"
 #include "events/license_generated.h"
 #include "events/node_generated.h"
 #include "events/receipts_generated.h"
 #include "events/register_generated.h"
+#include "events/sync_generated.h"
 #include "flatbuffers/minireflect.h"
 
 namespace pos {
@@ -80,9 +83,48 @@ constexpr std::array kEventTypes = {
     Entry<fb::SeatDeactivated>(EventType::kSeatDeactivated, "SeatDeactivated", EventCategory::kLicense),
     Entry<fb::SeatReleased>(EventType::kSeatReleased, "SeatReleased", EventCategory::kLicense),
     Entry<fb::SeatsOverAssigned>(EventType::kSeatsOverAssigned, "SeatsOverAssigned", EventCategory::kLicense),
+    Entry<fb::SyncJoined>(EventType::kSyncJoined, "SyncJoined", EventCategory::kSync),
+    Entry<fb::SyncModeChanged>(EventType::kSyncModeChanged, "SyncModeChanged", EventCategory::kSync),
+    Entry<fb::SyncSwitched>(EventType::kSyncSwitched, "SyncSwitched", EventCategory::kSync),
+    Entry<fb::SyncLeft>(EventType::kSyncLeft, "SyncLeft", EventCategory::kSync),
+    Entry<fb::TillMigrated>(EventType::kTillMigrated, "TillMigrated", EventCategory::kDevice),
+    Entry<fb::BackupTaken>(EventType::kBackupTaken, "BackupTaken", EventCategory::kSystem),
+    Entry<fb::HubAccountCreated>(EventType::kHubAccountCreated, "HubAccountCreated", EventCategory::kAccount),
+    Entry<fb::TillAdmitted>(EventType::kTillAdmitted, "TillAdmitted", EventCategory::kAccount),
+    Entry<fb::LoginFailed>(EventType::kLoginFailed, "LoginFailed", EventCategory::kAccount),
+    Entry<fb::TillRevoked>(EventType::kTillRevoked, "TillRevoked", EventCategory::kAccount),
+    Entry<fb::PasswordResetRequested>(EventType::kPasswordResetRequested, "PasswordResetRequested",
+                                      EventCategory::kAccount),
+    Entry<fb::PasswordResetApproved>(EventType::kPasswordResetApproved, "PasswordResetApproved",
+                                     EventCategory::kAccount),
     Entry<fb::ReceiptHandedOver>(EventType::kReceiptHandedOver, "ReceiptHandedOver", EventCategory::kReceipt),
     Entry<fb::ReceiptTakenOver>(EventType::kReceiptTakenOver, "ReceiptTakenOver", EventCategory::kReceipt),
     Entry<fb::ReceiptClaimGranted>(EventType::kReceiptClaimGranted, "ReceiptClaimGranted", EventCategory::kReceipt),
+};
+
+// Prints payloads as JSON text, except that every string field whose name ends in
+// "password_hash" is printed as "(redacted)": stored password hashes never leave
+// the store through `pos log` or any other reader of PayloadToJson.
+class SecretRedactingVisitor final : public flatbuffers::ToStringVisitor {
+ public:
+  SecretRedactingVisitor()
+      : flatbuffers::ToStringVisitor(/*delimiter=*/" ", /*quotes=*/true, /*indent=*/"", /*vdelimited=*/true) {}
+
+  void Field(size_t field_idx, size_t set_idx, flatbuffers::ElementaryType type, bool is_vector,
+             const flatbuffers::TypeTable* type_table, const char* name, const uint8_t* val) override {
+    secret_ = name != nullptr && std::string_view(name).ends_with("password_hash");
+    flatbuffers::ToStringVisitor::Field(field_idx, set_idx, type, is_vector, type_table, name, val);
+  }
+  void String(const flatbuffers::String* str) override {
+    if (secret_) {
+      s += "\"(redacted)\"";
+    } else {
+      flatbuffers::ToStringVisitor::String(str);
+    }
+  }
+
+ private:
+  bool secret_ = false;
 };
 
 }  // namespace
@@ -97,6 +139,7 @@ std::string_view EventCategoryName(EventCategory category) {
     case EventCategory::kDevice: return "device";
     case EventCategory::kSync: return "sync";
     case EventCategory::kRegister: return "register";
+    case EventCategory::kAccount: return "account";
   }
   return "unknown";
 }
@@ -120,8 +163,7 @@ std::span<const EventTypeInfo> AllEventTypes() { return kEventTypes; }
 std::string PayloadToJson(uint32_t type_id, std::span<const uint8_t> payload) {
   const EventTypeInfo* info = FindEventType(type_id);
   if (info == nullptr || !info->verify_payload(payload.data(), payload.size())) return "{}";
-  flatbuffers::ToStringVisitor visitor(/*delimiter=*/" ", /*quotes=*/true, /*indent=*/"",
-                                       /*vdelimited=*/true);
+  SecretRedactingVisitor visitor;
   flatbuffers::IterateFlatBuffer(payload.data(), info->payload_type_table(), &visitor);
   return visitor.s;
 }

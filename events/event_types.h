@@ -74,6 +74,23 @@ enum class EventType : uint32_t {
   kSeatReleased = 603,
   kSeatsOverAssigned = 604,
 
+  // Sync (events/sync.fbs, docs/sync.md): the till's membership in a site, stream "sync".
+  kSyncJoined = 700,
+  kSyncModeChanged = 701,
+  kSyncSwitched = 702,
+  kSyncLeft = 703,
+
+  kTillMigrated = 800,
+  kBackupTaken = 801,
+
+  // Hub accounts (events/hub_accounts.fbs, docs/sync.md): never leave the hub.
+  kHubAccountCreated = 720,
+  kTillAdmitted = 721,
+  kLoginFailed = 722,
+  kTillRevoked = 723,
+  kPasswordResetRequested = 724,
+  kPasswordResetApproved = 725,
+
   // Receipt hand-over (events/handover.fbs, docs/sync.md "Receipt hand-over").
   kReceiptHandedOver = 740,
   kReceiptTakenOver = 741,
@@ -90,6 +107,7 @@ enum class EventCategory : uint8_t {
   kDevice = 5,
   kSync = 6,
   kRegister = 7,    // a till's own register: sign-on, cash movements, day closing
+  kAccount = 8,     // hub accounts: never leaves the hub (password hashes, till admissions)
 };
 
 std::string_view EventCategoryName(EventCategory category);

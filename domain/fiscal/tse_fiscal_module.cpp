@@ -14,6 +14,14 @@ namespace pos::fiscal {
 TseFiscalModule::TseFiscalModule(EventStore& store, SoftwareTse& tse)
     : store_(store), tse_(tse), client_id_(ToHex(store.node_id())), stream_(TseStream(store.node_id())) {}
 
+namespace {
+// Counters in the log belong to one TSE: a replacement TSE (pos tse init after a
+// move to other hardware) starts its own counters at 1.
+bool SameTse(const flatbuffers::String* serial, const SoftwareTse& tse) {
+  return serial == nullptr || serial->size() == 0 || serial->string_view() == tse.serial_hex();
+}
+}  // namespace
+
 std::string TseFiscalModule::TseStream(std::string_view node_id) { return "tse/" + ToHex(node_id); }
 
 Result<std::unique_ptr<TseFiscalModule>> TseFiscalModule::Create(EventStore& store, SoftwareTse& tse) {
@@ -29,19 +37,19 @@ Result<std::unique_ptr<TseFiscalModule>> TseFiscalModule::Create(EventStore& sto
     }
     switch (static_cast<EventType>(event->type())) {
       case EventType::kTseTransactionStarted:
-        if (const auto* p = event->PayloadAs<fb::TseTransactionStarted>(); p != nullptr && !p->outage()) {
+        if (const auto* p = event->PayloadAs<fb::TseTransactionStarted>(); p != nullptr && !p->outage() && SameTse(p->tse_serial(), tse)) {
           max_tx = std::max(max_tx, p->transaction_number());
           max_counter = std::max(max_counter, p->signature_counter());
         }
         break;
       case EventType::kTseTransactionFinished:
-        if (const auto* p = event->PayloadAs<fb::TseTransactionFinished>(); p != nullptr && !p->outage()) {
+        if (const auto* p = event->PayloadAs<fb::TseTransactionFinished>(); p != nullptr && !p->outage() && SameTse(p->tse_serial(), tse)) {
           max_tx = std::max(max_tx, p->transaction_number());
           max_counter = std::max(max_counter, p->signature_counter());
         }
         break;
       case EventType::kTseTransactionUpdated:
-        if (const auto* p = event->PayloadAs<fb::TseTransactionUpdated>(); p != nullptr && !p->outage()) {
+        if (const auto* p = event->PayloadAs<fb::TseTransactionUpdated>(); p != nullptr && !p->outage() && SameTse(p->tse_serial(), tse)) {
           max_tx = std::max(max_tx, p->transaction_number());
           max_counter = std::max(max_counter, p->signature_counter());
         }

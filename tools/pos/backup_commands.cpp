@@ -2,10 +2,18 @@
 // rocksdb::BackupEngine plus its extra files (engine/backup.h, docs/backup.md).
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <iostream>
 #include <memory>
+#include <optional>
 
+#include "actors/daemon_backups.h"
+#include "adapters/api_codec.h"
+#include "adapters/serve_file.h"
+#include "adapters/zmq_command_client.h"
 #include "engine/backup.h"
 #include "engine/chain_verifier.h"
 #include "tools/pos/cli_context.h"
@@ -22,6 +30,65 @@ BackupProgress BarProgress(ProgressBar& bar) {
 
 bool ProgressEnabled(const Context& context) { return !context.options.quiet && !context.options.json; }
 
+// Whether a live `pos serve` holds this node (serve.json names a running process).
+Result<bool> DaemonRuns(const Context& context) {
+  POS_ASSIGN_OR_RETURN(std::optional<ServeInfo> info, ReadServeFile(context.options.data_dir));
+  return info.has_value() && ProcessAlive(info->pid);
+}
+
+uint64_t BytesUnder(const fs::path& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  }
+  return total;
+}
+
+struct BackupDoneReply {
+  uint32_t backup_id = 0;
+  uint64_t last_sequence = 0;
+  double seconds = 0;
+};
+
+// `pos backup create` while `pos serve` runs: the daemon takes the backup
+// (TakeBackup on its admin socket). The bar estimates progress from the bytes
+// arriving in the target against the size of the store's files.
+Result<BackupDoneReply> BackupThroughDaemon(const Context& context, const std::string& target) {
+  POS_ASSIGN_OR_RETURN(std::string endpoint, AdminEndpoint(context.options.data_dir));
+  flatbuffers::FlatBufferBuilder fbb(256);
+  const std::string request =
+      api::FinishRequest(fbb, 1, api::Command::TakeBackup, api::CreateTakeBackupDirect(fbb, target.c_str()).Union());
+  const uint64_t store_bytes = BytesUnder(context.options.data_dir);
+  const uint64_t target_before = BytesUnder(target);
+  Result<std::string> reply = Status::Internal("no reply");
+  std::atomic<bool> done{false};
+  std::thread call([&] {
+    ZmqCommandClient client(endpoint, std::chrono::hours(1));
+    reply = client.Call(request);
+    done = true;
+  });
+  ProgressBar bar("backup", ProgressEnabled(context), "bytes");
+  while (!done) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const uint64_t now = BytesUnder(target);
+    bar.Update(std::min(now > target_before ? now - target_before : 0, store_bytes), store_bytes);
+  }
+  call.join();
+  bar.Update(store_bytes, store_bytes);
+  bar.Finish();
+  if (!reply.ok()) {
+    return Status::Unavailable("the running pos serve did not answer the backup request on " + endpoint + ": " +
+                               reply.status().message());
+  }
+  POS_ASSIGN_OR_RETURN(api::ReplyMessage message, api::ReplyMessage::Parse(*reply));
+  POS_RETURN_IF_ERROR(message.status().WithContext("the running pos serve refused the backup"));
+  const api::BackupDone* result = message.reply().result_as_BackupDone();
+  if (result == nullptr) return Status::Internal("the daemon's reply to TakeBackup carries no BackupDone");
+  return BackupDoneReply{result->backup_id(), result->last_sequence(), result->seconds()};
+}
+
 }  // namespace
 
 void AddBackupCommands(CLI::App& app, Context& context) {
@@ -30,22 +97,39 @@ void AddBackupCommands(CLI::App& app, Context& context) {
 
   auto create_dir = std::make_shared<std::string>();
   auto* create = group->add_subcommand("create", "Back up this node (incremental, checksummed) into a directory");
-  create->footer("Safe while the till sells in the same process; the node's files (tse/, peripherals.json,\n"
-                 "vendor.pub, node.key, *.lic) are copied alongside with SHA-256s in a manifest written last.\n"
+  create->footer("Safe while the till sells. While `pos serve` runs for this node, the daemon takes the backup\n"
+                 "(over its admin socket <data>/admin.sock) and sales go on; otherwise this command opens the store.\n"
+                 "The node's files (tse/, tse-retired/, peripherals.json, vendor.pub, node.key, *.lic) are copied\n"
+                 "alongside with SHA-256s in a manifest written last.\n"
                  "Example: pos backup create --to /mnt/usb/pos-backups");
   create->add_option("--to", *create_dir, "The backup directory (created when absent)")->required();
   create->callback([&context, create_dir] {
     Status s = [&]() -> Status {
+      const std::string target = fs::absolute(*create_dir).lexically_normal().string();
+      POS_ASSIGN_OR_RETURN(bool through_daemon, DaemonRuns(context));
+      if (through_daemon) {
+        POS_ASSIGN_OR_RETURN(BackupDoneReply done, BackupThroughDaemon(context, target));
+        if (context.options.json) {
+          context.PrintJson({{"backup_id", done.backup_id},
+                             {"events", done.last_sequence},
+                             {"seconds", done.seconds},
+                             {"through_daemon", true}});
+        } else {
+          std::cout << "backup " << done.backup_id << " (" << done.last_sequence
+                    << " events) taken by the running pos serve and written to " << target << "\n";
+        }
+        return Status::Ok();
+      }
       POS_ASSIGN_OR_RETURN(Node node, context.OpenNode());
       POS_ASSIGN_OR_RETURN(nlohmann::json summary, NodeSummary(node));
       ProgressBar bar("backup", ProgressEnabled(context), "bytes");
-      POS_ASSIGN_OR_RETURN(uint32_t id, CreateBackup(*node.store, *create_dir, summary, BarProgress(bar)));
+      POS_ASSIGN_OR_RETURN(uint32_t id, CreateBackup(*node.store, target, summary, BarProgress(bar)));
       const double seconds = bar.Finish();
       if (context.options.json) {
-        context.PrintJson({{"backup_id", id}, {"events", summary["events"]}, {"seconds", seconds}});
+        context.PrintJson({{"backup_id", id}, {"events", summary["events"]}, {"seconds", seconds}, {"through_daemon", false}});
       } else {
         std::cout << "backup " << id << " of " << node.store->node_name() << " (" << summary["events"].get<uint64_t>()
-                  << " events) written to " << *create_dir << "\n";
+                  << " events) written to " << target << "\n";
       }
       return Status::Ok();
     }();

@@ -81,6 +81,15 @@ void AddScuCommands(CLI::App& app, Context& context);
 void AddBackupCommands(CLI::App& app, Context& context);
 // `pos migrate export|import|check` (tools/pos/migrate_commands.cpp, docs/backup.md).
 void AddMigrateCommands(CLI::App& app, Context& context);
+// `pos config show|set` (config_commands.cpp): <data>/node.toml.
+void AddConfigCommands(CLI::App& app, Context& context);
+// `pos hub account …`, `pos hub password-reset …`: hub accounts (tools/pos/hub_account_commands.cpp,
+// docs/sync.md). Finds or adds the `hub` command it shares with `pos hub serve`.
+void AddHubAccountCommands(CLI::App& app, Context& context);
+// `pos hub serve`: the site hub's sync server (tools/pos/hub_serve_command.cpp, docs/sync.md).
+void AddHubServeCommand(CLI::App& app, Context& context);
+// `pos sync join|mode|on|off|status|leave` (tools/pos/sync_commands.cpp, docs/sync.md).
+void AddSyncCommands(CLI::App& app, Context& context);
 // `pos hub report site|z|tills` (tools/pos/hub_report_command.cpp).
 void AddHubReportCommands(CLI::App& app, Context& context);
 

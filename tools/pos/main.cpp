@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   AddScuCommands(app, context);
   AddBackupCommands(app, context);
   AddMigrateCommands(app, context);
+  AddConfigCommands(app, context);
+  AddHubAccountCommands(app, context);
+  AddHubServeCommand(app, context);
+  AddSyncCommands(app, context);
   AddHubReportCommands(app, context);
 
   try {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -21,7 +22,10 @@
 #include "engine/backup.h"
 #include "engine/bytes.h"
 #include "engine/chain_verifier.h"
+#include "engine/migration_bundle.h"
 #include "events/event_view.h"
+#include "engine/sha256.h"
+#include "events/backup_generated.h"
 #include "events/node_generated.h"
 #include "tools/pos/cli_context.h"
 #include "tools/pos/node_summary.h"
@@ -179,31 +183,32 @@ Status CheckReadyToMove(EventStore& store) {
 
 struct Bundle {
   nlohmann::json manifest;
-  std::string public_key;  // 32 raw bytes
+  std::string manifest_text;  // the signed bytes
+  std::string public_key;     // 32 raw bytes
 };
 
-// Reads BUNDLE/manifest.json and checks BUNDLE/manifest.sig with its public key.
-Result<Bundle> ReadBundle(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::NotFound(dir + " is not a migration bundle (no such directory)");
-  auto text = ReadText((fs::path(dir) / "manifest.json").string());
-  if (!text.ok()) return Status::Corruption("the bundle " + dir + " has no manifest.json: it is incomplete");
-  auto sig_hex = ReadText((fs::path(dir) / "manifest.sig").string());
-  if (!sig_hex.ok()) return Status::Corruption("the bundle " + dir + " has no manifest.sig: it is incomplete");
+// Reads the bundle file's manifest.json and checks manifest.sig with its public key.
+Result<Bundle> ReadBundle(const std::string& path) {
+  POS_ASSIGN_OR_RETURN(BundleHead head, ReadBundleHead(path));
   Bundle bundle;
-  bundle.manifest = nlohmann::json::parse(*text, nullptr, false);
+  bundle.manifest = nlohmann::json::parse(head.manifest_text, nullptr, false);
   if (bundle.manifest.is_discarded() || !bundle.manifest.is_object() ||
       bundle.manifest.value("format", "") != kBundleFormat) {
-    return Status::Corruption("the manifest of bundle " + dir + " is damaged (not a " + std::string(kBundleFormat) + ")");
+    return Status::Corruption("the manifest of bundle " + path + " is damaged (not a " + std::string(kBundleFormat) + ")");
   }
   auto pub = FromHex(bundle.manifest.value("node_public_key", ""));
-  std::string sig_text = *sig_hex;
+  std::string sig_text = head.signature_text;
   while (!sig_text.empty() && (sig_text.back() == '\n' || sig_text.back() == ' ')) sig_text.pop_back();
   auto sig = FromHex(sig_text);
-  if (!pub || pub->size() != 32 || !sig || !VerifySignature(*pub, *text, *sig)) {
-    return Status::Corruption("the manifest of bundle " + dir + " does not verify against its signature (damaged or forged)");
+  if (!pub || pub->size() != 32 || !sig || !VerifySignature(*pub, head.manifest_text, *sig)) {
+    return Status::Corruption("the manifest of bundle " + path + " does not verify against its signature (damaged or forged)");
+  }
+  if (!bundle.manifest.contains("members") || !bundle.manifest["members"].is_array() ||
+      !bundle.manifest.contains("summary") || !bundle.manifest["summary"].is_object()) {
+    return Status::Corruption("the manifest of bundle " + path + " lacks its members or summary");
   }
   bundle.public_key = *pub;
+  bundle.manifest_text = head.manifest_text;
   return bundle;
 }
 
@@ -236,17 +241,25 @@ void AddMigrateCommands(CLI::App& app, Context& context) {
   group->require_subcommand(1);
 
   auto export_to = std::make_shared<std::string>();
-  auto* exp = group->add_subcommand("export", "Write this till into a signed migration bundle (a directory)");
-  exp->footer("Refuses while the TSE is in service or a license seat is active (deactivate them first).\n"
+  auto* exp = group->add_subcommand("export", "Write this till into one signed migration bundle file (a tar)");
+  exp->footer("Refuses while the TSE is in service or a license seat is active, naming the step still to do\n"
+              "(pos tse deactivate, pos license deactivate). The bundle holds a backup of the store and the node's\n"
+              "files, and a manifest (event counts, chain heads, articles, Z reports, monthly totals, the SHA-256 of\n"
+              "every member) signed by the node key. Format: docs/backup.md.\n"
               "Example: pos migrate export --to /mnt/usb/till-1.bundle");
-  exp->add_option("--to", *export_to, "The bundle directory (absent or empty)")->required();
+  exp->add_option("--to", *export_to, "The bundle file to write (must not exist)")->required();
   exp->callback([&context, export_to] {
-    const fs::path bundle = fs::absolute(*export_to);
-    bool created = false;
+    const fs::path bundle = fs::absolute(*export_to).lexically_normal();
+    const fs::path staging =
+        bundle.parent_path() / ("." + bundle.filename().string() + ".staging-" + std::to_string(::getpid()));
     std::error_code ec;
     Status s = [&]() -> Status {
-      if (fs::exists(bundle, ec) && !fs::is_empty(bundle, ec)) {
-        return Status::FailedPrecondition(bundle.string() + " is not empty; export into an absent or empty directory");
+      if (bundle.filename().empty()) return Status::InvalidArgument("--to names a directory; give a bundle file name");
+      if (fs::exists(bundle, ec)) {
+        return Status::FailedPrecondition(bundle.string() + " exists; export into a new file");
+      }
+      if (!fs::is_directory(bundle.parent_path(), ec)) {
+        return Status::NotFound("the directory " + bundle.parent_path().string() + " of the bundle does not exist");
       }
       POS_ASSIGN_OR_RETURN(Node node, context.OpenNode());
       POS_RETURN_IF_ERROR(CheckReadyToMove(*node.store));
@@ -254,38 +267,45 @@ void AddMigrateCommands(CLI::App& app, Context& context) {
       POS_RETURN_IF_ERROR(node.runner->CatchUp());
       POS_ASSIGN_OR_RETURN(std::string pub, RawPublicKey(key.get()));
       POS_ASSIGN_OR_RETURN(nlohmann::json summary, NodeSummary(node));
-      fs::create_directories(bundle, ec);
-      created = true;
-      ProgressBar bar("export", ProgressOn(context), "bytes");
-      POS_ASSIGN_OR_RETURN(uint32_t id, CreateBackup(*node.store, (bundle / "backup").string(), summary,
+      fs::remove_all(staging, ec);
+      ProgressBar bar("backup", ProgressOn(context), "bytes");
+      POS_ASSIGN_OR_RETURN(uint32_t id, CreateBackup(*node.store, staging.string(), summary,
                                                      [&bar](uint64_t d, uint64_t t) { bar.Update(d, t); }));
       bar.Finish();
       POS_ASSIGN_OR_RETURN(nlohmann::json after, NodeSummary(node));
       if (after != summary) return Status::Conflict("the till wrote events during the export; stop it and export again");
+      POS_ASSIGN_OR_RETURN(nlohmann::json members, BundleMembers(staging.string()));
       const nlohmann::json manifest = {{"format", kBundleFormat},
                                        {"node_id", ToHex(node.store->node_id())},
                                        {"node_name", node.store->node_name()},
                                        {"node_public_key", ToHex(pub)},
                                        {"backup_id", id},
-                                       {"summary", summary}};
+                                       {"summary", summary},
+                                       {"members", members}};
       const std::string text = manifest.dump(2) + "\n";
       POS_ASSIGN_OR_RETURN(std::string sig, Sign(key.get(), text));
-      POS_RETURN_IF_ERROR(WriteFileAtomically((bundle / "manifest.json").string(), text));
-      // The signature last: a bundle without it is incomplete.
-      POS_RETURN_IF_ERROR(WriteFileAtomically((bundle / "manifest.sig").string(), ToHex(sig) + "\n"));
+      ProgressBar write_bar("bundle", ProgressOn(context), "bytes");
+      POS_RETURN_IF_ERROR(WriteBundleFile(bundle.string(), text, ToHex(sig) + "\n", staging.string(), members,
+                                          [&write_bar](uint64_t d, uint64_t t) { write_bar.Update(d, t); }));
+      write_bar.Finish();
+      fs::remove_all(staging, ec);
+      const uint64_t bytes = fs::file_size(bundle, ec);
       if (context.options.json) {
-        context.PrintJson({{"bundle", bundle.string()}, {"events", summary["events"]}, {"articles", summary["articles"]}});
+        context.PrintJson({{"bundle", bundle.string()},
+                           {"bytes", bytes},
+                           {"members", members.size()},
+                           {"events", summary["events"]},
+                           {"articles", summary["articles"]}});
       } else {
-        std::cout << "bundle of " << node.store->node_name() << " written to " << bundle.string() << ": "
-                  << summary["events"].get<uint64_t>() << " events, " << summary["articles"].get<uint64_t>()
-                  << " articles, " << summary["z_reports"].size() << " Z reports\n";
+        std::cout << "bundle of " << node.store->node_name() << " written to " << bundle.string() << " (" << bytes
+                  << " bytes): " << summary["events"].get<uint64_t>() << " events, "
+                  << summary["articles"].get<uint64_t>() << " articles, " << summary["z_reports"].size()
+                  << " Z reports\n";
       }
       return Status::Ok();
     }();
-    if (!s.ok()) {
-      if (created) fs::remove_all(bundle, ec);
-      context.Fail(s);
-    }
+    fs::remove_all(staging, ec);
+    if (!s.ok()) context.Fail(s);
   });
 
   struct ImportArgs {
@@ -294,16 +314,20 @@ void AddMigrateCommands(CLI::App& app, Context& context) {
   };
   auto iargs = std::make_shared<ImportArgs>();
   auto* imp = group->add_subcommand("import", "Restore a migration bundle on this machine");
-  imp->footer("Checks the bundle's signature against the node key recorded in its log, restores it next to DATA,\n"
-              "checks it against the manifest and records the hardware change (DeviceRebound approved by\n"
-              "\"migration\"). The till then runs in demo mode until `pos license activate` here, and needs a TSE\n"
-              "in service here (`pos tse init`) before it signs receipts.");
-  imp->add_option("--from", iargs->from, "The bundle directory")->required();
+  imp->footer("Checks the bundle's signature against the node key recorded in its log and every member against the\n"
+              "SHA-256 in the signed manifest, restores it next to DATA, checks it against the manifest and records\n"
+              "the hardware change (DeviceRebound approved by \"migration\", TillMigrated). A damaged or truncated\n"
+              "bundle is refused and DATA stays as it was. The till then refuses to sell until its license is\n"
+              "activated here (pos license activate) and, when it had a TSE, a TSE is put in service here\n"
+              "(pos tse init, pos tse register-client).\n"
+              "Example: pos migrate import --from /mnt/usb/till-1.bundle --data /var/lib/pos");
+  imp->add_option("--from", iargs->from, "The bundle file (from pos migrate export)")->required();
   imp->add_option("--data", iargs->data, "The new data directory (absent or empty)")->required();
   imp->callback([&context, iargs] {
     fs::path target = fs::absolute(iargs->data).lexically_normal();
     if (target.filename().empty()) target = target.parent_path();
     const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".import-" + std::to_string(::getpid()));
+    const fs::path unpacked = target.parent_path() / ("." + target.filename().string() + ".unpack-" + std::to_string(::getpid()));
     std::error_code ec;
     Status s = [&]() -> Status {
       if (fs::exists(target, ec) && !fs::is_empty(target, ec)) {
@@ -311,12 +335,19 @@ void AddMigrateCommands(CLI::App& app, Context& context) {
       }
       POS_ASSIGN_OR_RETURN(Bundle bundle, ReadBundle(iargs->from));
       fs::remove_all(tmp, ec);
-      ProgressBar bar("import", ProgressOn(context), "bytes");
-      POS_RETURN_IF_ERROR(RestoreBackup((fs::path(iargs->from) / "backup").string(),
-                                        bundle.manifest.value("backup_id", 0u), tmp.string(),
+      fs::remove_all(unpacked, ec);
+      {
+        ProgressBar bar("unpack", ProgressOn(context), "bytes");
+        POS_RETURN_IF_ERROR(ExtractBundleBackup(iargs->from, bundle.manifest["members"], unpacked.string(),
+                                                [&bar](uint64_t d, uint64_t t) { bar.Update(d, t); }));
+        bar.Finish();
+      }
+      ProgressBar bar("restore", ProgressOn(context), "bytes");
+      POS_RETURN_IF_ERROR(RestoreBackup(unpacked.string(), bundle.manifest.value("backup_id", 0u), tmp.string(),
                                         [&bar](uint64_t d, uint64_t t) { bar.Update(d, t); })
                               .status());
       bar.Finish();
+      fs::remove_all(unpacked, ec);
       std::string fingerprint;
       {
         Context restored = context;
@@ -344,6 +375,25 @@ void AddMigrateCommands(CLI::App& app, Context& context) {
           POS_ASSIGN_OR_RETURN(AppendBatch batch, binding.DecideRebind(machine, Actor{"migration", UserRole::kAdmin}));
           POS_RETURN_IF_ERROR(node.store->Append(std::move(batch)).status());
         }
+        // The gate (domain/migration_gate.h): no sale here before a license and a TSE of this machine.
+        std::string old_tse_serial;
+        if (fs::exists(fs::path(fiscal::TseDirOf(*node.store)) / "state.json", ec)) {
+          POS_ASSIGN_OR_RETURN(auto tse, fiscal::SoftwareTse::Open(fiscal::TseDirOf(*node.store)));
+          old_tse_serial = tse->serial_hex();
+        }
+        const Sha256Digest manifest_sha = Sha256(bundle.manifest_text);
+        flatbuffers::FlatBufferBuilder b;
+        b.Finish(fb::CreateTillMigratedDirect(
+            b, binding.fingerprint().value_or("").c_str(), machine.fingerprint.c_str(),
+            bundle.manifest["summary"].value("last_sequence", uint64_t{0}), old_tse_serial.c_str(),
+            ToHex(std::span<const uint8_t>(manifest_sha.data(), manifest_sha.size())).c_str()));
+        AppendBatch migrated;
+        migrated.stream = std::string(kNodeStream);
+        migrated.expected_version = kAnyVersion;
+        migrated.user = "migration";
+        migrated.events.push_back(
+            {EventType::kTillMigrated, {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()}});
+        POS_RETURN_IF_ERROR(node.store->Append(std::move(migrated)).status());
       }
       fs::remove(target, ec);  // an empty directory
       fs::rename(tmp, target, ec);
@@ -353,10 +403,12 @@ void AddMigrateCommands(CLI::App& app, Context& context) {
       } else {
         std::cout << "imported " << bundle.manifest.value("node_name", "") << " into " << target.string()
                   << ", bound to this machine " << fingerprint.substr(0, 16)
-                  << "…\nnext: pos license activate … (demo mode until then), pos tse init (a TSE for this machine)\n";
+                  << "…\nit sells once these are done here: pos license activate …; pos tse init --admin-pin-stdin and "
+                     "pos tse register-client --admin-pin-stdin (when it had a TSE)\n";
       }
       return Status::Ok();
     }();
+    fs::remove_all(unpacked, ec);
     if (!s.ok()) {
       fs::remove_all(tmp, ec);
       context.Fail(s);
@@ -371,7 +423,7 @@ void AddMigrateCommands(CLI::App& app, Context& context) {
   auto* check = group->add_subcommand("check", "Compare the old till (a bundle) with the new one: all must match");
   check->footer("Compares articles, Z reports, monthly totals, event counts and chain heads of the old log with the\n"
                 "new store's log up to the same point (events written after the import are not compared). Exit 3 on a mismatch.");
-  check->add_option("--old", cargs->old_bundle, "The bundle exported on the old machine")->required();
+  check->add_option("--old", cargs->old_bundle, "The bundle file exported on the old machine")->required();
   check->add_option("--data", cargs->data, "The new data directory")->required();
   check->callback([&context, cargs] {
     Status s = [&]() -> Status {
@@ -381,8 +433,21 @@ void AddMigrateCommands(CLI::App& app, Context& context) {
       POS_ASSIGN_OR_RETURN(Node node, other.OpenNode());
       const nlohmann::json& old_s = bundle.manifest["summary"];
       POS_ASSIGN_OR_RETURN(nlohmann::json new_s, NodeSummary(node, old_s.value("last_sequence", uint64_t{0})));
-      // Reports are read models of the whole new log; articles, Z reports and
-      // totals do not change by a DeviceRebound, so they compare as they are.
+      // Days the new till closed after the move are not the old till's: compare the
+      // Z reports up to the old till's last Z number, and the months of those.
+      std::map<std::string, uint64_t> last_old_z;
+      for (const auto& z : old_s.value("z_reports", nlohmann::json::array())) {
+        uint64_t& last = last_old_z[z.value("till", "")];
+        last = std::max(last, z.value("z_number", uint64_t{0}));
+      }
+      nlohmann::json scoped = nlohmann::json::array();
+      for (const auto& z : new_s["z_reports"]) {
+        const auto it = last_old_z.find(z.value("till", ""));
+        if (it != last_old_z.end() && z.value("z_number", uint64_t{0}) <= it->second) scoped.push_back(z);
+      }
+      new_s["z_reports"] = scoped;
+      new_s["monthly_totals"] = MonthlyTotalsOf(scoped);
+      // Articles are the new store's catalog as it is: compare before changing master data.
       nlohmann::json diffs = nlohmann::json::object();
       const bool same = Compare(old_s, new_s, !context.options.json, &diffs);
       if (context.options.json) context.PrintJson({{"match", same}, {"compared", diffs}});

@@ -16,6 +16,18 @@
 
 namespace pos::cli {
 
+nlohmann::json MonthlyTotalsOf(const nlohmann::json& z_reports) {
+  nlohmann::json monthly = nlohmann::json::object();
+  for (const auto& z : z_reports) {
+    nlohmann::json& m = monthly[z.value("month", "")];
+    if (!m.is_object()) m = {{"receipts", uint64_t{0}}, {"refunds", uint64_t{0}}, {"total", int64_t{0}}};
+    m["receipts"] = m.value("receipts", uint64_t{0}) + z.value("receipts", uint64_t{0});
+    m["refunds"] = m.value("refunds", uint64_t{0}) + z.value("refunds", uint64_t{0});
+    m["total"] = m.value("total", int64_t{0}) + z.value("total", int64_t{0});
+  }
+  return monthly;
+}
+
 Result<nlohmann::json> NodeSummary(Node& node, uint64_t upto) {
   EventStore& store = *node.store;
   const uint64_t last = std::min(upto, store.LastSequence());
@@ -63,27 +75,21 @@ Result<nlohmann::json> NodeSummary(Node& node, uint64_t upto) {
   POS_ASSIGN_OR_RETURN(ProjectionReader z_reader, node.runner->Reader(ZReportsProjection::kName));
   POS_ASSIGN_OR_RETURN(auto zs, ZReportsView(z_reader).All());
   nlohmann::json z_reports = nlohmann::json::array();
-  std::set<std::string> months;
   for (const auto& z : zs) {
-    z_reports.push_back({{"till", z.till},
-                         {"z_number", z.z_number},
-                         {"receipts", z.receipts},
-                         {"refunds", z.refunds},
-                         {"total", z.total},
-                         {"counted_cash", z.counted_cash}});
     const std::time_t t = static_cast<std::time_t>(z.closed_at_us / 1000000);
     std::tm tm{};
     gmtime_r(&t, &tm);
     char month[16];
     std::strftime(month, sizeof month, "%Y-%m", &tm);
-    months.insert(month);
+    z_reports.push_back({{"till", z.till},
+                         {"z_number", z.z_number},
+                         {"month", month},
+                         {"receipts", z.receipts},
+                         {"refunds", z.refunds},
+                         {"total", z.total},
+                         {"counted_cash", z.counted_cash}});
   }
-  POS_ASSIGN_OR_RETURN(ProjectionReader period_reader, node.runner->Reader(PeriodTotalsProjection::kName));
-  nlohmann::json monthly = nlohmann::json::object();
-  for (const std::string& month : months) {
-    POS_ASSIGN_OR_RETURN(PeriodTotals totals, PeriodTotalsView(period_reader).Month(month));
-    monthly[month] = {{"receipts", totals.receipts}, {"refunds", totals.refunds}, {"total", totals.total}};
-  }
+  const nlohmann::json monthly = MonthlyTotalsOf(z_reports);
   return nlohmann::json{{"node_id", ToHex(store.node_id())},
                         {"last_sequence", last},
                         {"events", events},

@@ -11,10 +11,15 @@
 
 namespace pos::cli {
 
+// Monthly totals of closed days: per "month" (YYYY-MM of the Z report's close,
+// UTC) the sums of receipts, refunds and total of `z_reports` (as NodeSummary lists them).
+nlohmann::json MonthlyTotalsOf(const nlohmann::json& z_reports);
+
 // The summary of the node's log up to local sequence `upto` (the whole log by
 // default): node_id, last_sequence, events, events_by_type, heads (origin hex ->
 // seq, hash), projections (name -> keys, sha256 of the state; only with the
-// whole log), articles, z_reports, monthly_totals. Projections must be caught up.
+// whole log), articles, z_reports, monthly_totals (MonthlyTotalsOf the Z
+// reports: closed days only). Projections must be caught up.
 Result<nlohmann::json> NodeSummary(Node& node, uint64_t upto = UINT64_MAX);
 
 }  // namespace pos::cli

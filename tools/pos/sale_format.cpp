@@ -237,6 +237,7 @@ nlohmann::json ReplyResultToJson(const api::Reply& reply) {
     }
     case api::ResultData::ReceiptView: return ReceiptJson(*reply.result_as_ReceiptView());
     case api::ResultData::StatusView: return StatusJson(*reply.result_as_StatusView());
+    case api::ResultData::BackupDone:  // `pos backup create` prints it (backup_commands.cpp)
     case api::ResultData::Empty:
     case api::ResultData::NONE: break;
   }
@@ -264,6 +265,7 @@ std::string ReplyResultText(const api::Reply& reply, const std::string& done) {
     }
     case api::ResultData::ReceiptView: return ReceiptText(*reply.result_as_ReceiptView());
     case api::ResultData::StatusView: return StatusText(*reply.result_as_StatusView());
+    case api::ResultData::BackupDone:  // `pos backup create` prints it (backup_commands.cpp)
     case api::ResultData::Empty:
     case api::ResultData::NONE: break;
   }

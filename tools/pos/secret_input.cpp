@@ -3,6 +3,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <iostream>
 
 namespace pos::cli {
@@ -28,6 +31,39 @@ Result<std::string> ReadSecret(std::string_view prompt, bool from_stdin, std::st
   std::getline(std::cin, secret);
   tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
   std::cerr << "\n";
+  return secret;
+}
+
+Result<std::string> ReadSecretFromFd(int fd, std::string_view what) {
+  constexpr size_t kMaxSecretBytes = 4096;
+  if (fd < 0) return Status::InvalidArgument("a file descriptor is a number from 0");
+  std::string secret;
+  bool any = false;
+  while (secret.size() <= kMaxSecretBytes) {
+    char c = 0;
+    const ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return Status::InvalidArgument("cannot read the " + std::string(what) + " from file descriptor " +
+                                     std::to_string(fd) + ": " + std::strerror(errno) +
+                                     " (open it in the shell, e.g. `3<file`)");
+    }
+    if (n == 0 || c == '\n') {
+      any |= n == 1;
+      break;
+    }
+    any = true;
+    secret.push_back(c);
+  }
+  if (secret.size() > kMaxSecretBytes) {
+    return Status::InvalidArgument("the " + std::string(what) + " on file descriptor " + std::to_string(fd) +
+                                   " is longer than " + std::to_string(kMaxSecretBytes) + " bytes");
+  }
+  if (!any) {
+    return Status::InvalidArgument("expected the " + std::string(what) + " on file descriptor " + std::to_string(fd) +
+                                   ", found nothing");
+  }
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
   return secret;
 }
 

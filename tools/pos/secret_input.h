@@ -14,4 +14,10 @@ namespace pos::cli {
 Result<std::string> ReadSecret(std::string_view prompt, bool from_stdin,
                                std::string_view stdin_flag = "--pin-stdin");
 
+// One line read from the open file descriptor `fd` (e.g. --password-fd 3 with
+// `3<file`): the bytes up to the first '\n' (a trailing '\r' dropped) or to the
+// end. The descriptor is read byte by byte, so nothing after that line is consumed.
+// `what` names the secret in errors ("password").
+Result<std::string> ReadSecretFromFd(int fd, std::string_view what);
+
 }  // namespace pos::cli

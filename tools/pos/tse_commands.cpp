@@ -7,6 +7,7 @@
 #include "domain/fiscal/tse_events.h"
 #include "domain/fiscal/tse_export.h"
 #include "domain/fiscal/tse_fiscal_module.h"
+#include "domain/fiscal/tse_replacement.h"
 #include "engine/bytes.h"
 #include "engine/clock.h"
 #include "tools/pos/cli_context.h"
@@ -51,21 +52,38 @@ void AddTseCommands(CLI::App& app, Context& context) {
 
   auto* init = group->add_subcommand("init", "Make the TSE's key under a new admin PIN and print its PUK once");
   init->add_flag("--admin-pin-stdin", args->pin_stdin, "Read the new admin PIN from standard input");
-  init->footer("Example: echo 123456 | pos tse init --admin-pin-stdin");
+  init->footer("A TSE that is out of service (deactivated or decommissioned, as the log records), e.g. the old\n"
+               "machine's after pos migrate import, is kept under <data>/tse-retired/<serial>/ and a new one made.\n"
+               "Example: echo 123456 | pos tse init --admin-pin-stdin");
   init->callback([&context, args] {
     auto pin = ReadSecret("new TSE admin PIN", args->pin_stdin, "--admin-pin-stdin");
     if (!pin.ok()) {
       context.Fail(pin.status());
       return;
     }
+    // A TSE out of service (e.g. the old machine's, after pos migrate import) is
+    // moved to tse-retired/<serial>/ first; the new TSE starts its own counters.
+    std::string retired;
+    {
+      auto store = context.OpenStore();
+      auto moved = store.ok() ? fiscal::RetireOutOfServiceTse(**store) : Result<std::string>(store.status());
+      if (!moved.ok()) {
+        context.Fail(moved.status());
+        return;
+      }
+      retired = *moved;
+    }
     WithTse(context, [&](EventStore&, SoftwareTse& tse, TseFiscalModule& module) -> Status {
       const int64_t now = Now();
       POS_ASSIGN_OR_RETURN(std::string puk, tse.Initialise(*pin, now));
+      if (!retired.empty() && !context.options.json) {
+        std::cout << "the TSE " << retired << " (out of service) is kept in tse-retired/" << retired << "/\n";
+      }
       POS_RETURN_IF_ERROR(module.Record(EventType::kTseInitialised,
                                         fiscal::tse_events::TseInitialised(tse.serial_hex(), tse.public_key_der(), now),
                                         context.options.acting_user));
       if (context.options.json) {
-        context.PrintJson({{"serial", tse.serial_hex()}, {"puk", puk}});
+        context.PrintJson({{"serial", tse.serial_hex()}, {"puk", puk}, {"retired", retired}});
       } else {
         std::cout << "TSE initialised, serial " << tse.serial_hex() << "\nPUK " << puk
                   << "  (shown once: keep it; it unblocks the admin PIN)\n"

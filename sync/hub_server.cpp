@@ -1,0 +1,464 @@
+#include "sync/hub_server.h"
+
+#include <cerrno>
+#include <iostream>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "engine/bytes.h"
+#include "events/event_view.h"
+
+namespace pos::sync {
+namespace {
+
+constexpr int kPollMillis = 50;
+constexpr uint32_t kMaxCredit = 16;
+
+std::string Hex(std::string_view id) { return ToHex(id).substr(0, 12); }
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::string> DecodeZ85Key(const std::string& z85, std::string_view what) {
+  if (z85.size() != 40) return Status::InvalidArgument(std::string(what) + " is not a 40-character Z85 CURVE key");
+  std::string binary(32, '\0');
+  if (zmq_z85_decode(reinterpret_cast<uint8_t*>(binary.data()), z85.c_str()) == nullptr) {
+    return Status::InvalidArgument(std::string(what) + " is not valid Z85");
+  }
+  return binary;
+}
+
+}  // namespace
+
+// One till's session, from its Hello until it goes silent or says Hello again.
+struct HubServer::Peer {
+  std::string identity;
+  std::string account;          // of the admitted key
+  std::string admitted_node_id; // the till node id the key was admitted for
+  bool welcomed = false;
+  std::string till_node_id;
+  std::string till_name;
+  SyncFilter filter;
+  uint32_t credit = 0;          // batches the hub may still send to the till
+  uint64_t next_batch_no = 1;
+  VersionVector sent;           // hub -> till: per origin, origin_seq scanned through (sent or filtered out)
+  bool upstream_stopped = false;
+  std::string upstream_problem;
+  bool downstream_stopped = false;
+  std::chrono::steady_clock::time_point last_heard;
+  std::chrono::steady_clock::time_point last_heartbeat;
+};
+
+HubServer::HubServer(EventStore& hub, HubServerOptions options) : hub_(hub), options_(std::move(options)) {}
+
+HubServer::~HubServer() {
+  socket_.reset();
+  authenticator_.reset();  // the ZAP handler's socket lives on context_
+  context_.reset();
+}
+
+Result<std::unique_ptr<HubServer>> HubServer::Bind(EventStore& hub, HubServerOptions options) {
+  POS_ASSIGN_OR_RETURN(std::string secret, DecodeZ85Key(options.secret_key, "the hub's secret key"));
+  std::unique_ptr<HubServer> server(new HubServer(hub, std::move(options)));
+  try {
+    server->context_ = std::make_unique<zmq::context_t>(1);
+    if (server->options_.start_authenticator) {
+      POS_ASSIGN_OR_RETURN(server->authenticator_, server->options_.start_authenticator(*server->context_));
+    }
+    server->socket_ = std::make_unique<zmq::socket_t>(*server->context_, zmq::socket_type::router);
+    server->socket_->set(zmq::sockopt::linger, 0);
+    server->socket_->set(zmq::sockopt::maxmsgsize, kMaxMessageBytes);
+    server->socket_->set(zmq::sockopt::router_mandatory, 1);
+    server->socket_->set(zmq::sockopt::sndtimeo, 0);
+    server->socket_->set(zmq::sockopt::sndhwm, 64);
+    server->socket_->set(zmq::sockopt::curve_server, 1);
+    server->socket_->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(secret.data(), secret.size()));
+    server->socket_->set(zmq::sockopt::zap_domain, "pos-hub");
+    server->socket_->bind(server->options_.listen);
+    server->endpoint_ = server->socket_->get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable("cannot listen on " + server->options_.listen + ": " + e.what());
+  }
+  return server;
+}
+
+void HubServer::Log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::cerr << "pos hub: " << line << std::endl;
+  }
+}
+
+void HubServer::Send(const std::string& identity, const std::string& bytes) {
+  bool sent = false;
+  try {
+    // ROUTER_MANDATORY with a zero send timeout: a full queue fails at once
+    // (EAGAIN) and a vanished connection throws (EHOSTUNREACH).
+    if (socket_->send(zmq::buffer(identity), zmq::send_flags::sndmore)) {
+      sent = socket_->send(zmq::buffer(bytes), zmq::send_flags::none).has_value();
+    }
+  } catch (const zmq::error_t&) {
+    sent = false;
+  }
+  if (!sent) {
+    // A message lost here would leave the session waiting forever: end it; the
+    // till's next message gets NoSession and it starts again from durable positions.
+    if (peers_.erase(identity) > 0) Log("a message to till connection " + Hex(identity) + " could not be sent; its session ends");
+  }
+}
+
+Status HubServer::Serve(const std::atomic<bool>& stop) {
+  uint64_t seen_sequence = hub_.LastSequence();
+  while (!stop.load()) {
+    try {
+      zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(kPollMillis));
+      // Everything that is queued now, without waiting again.
+      for (int handled = 0; handled < 256; ++handled) {
+        zmq::message_t identity;
+        if (!socket_->recv(identity, zmq::recv_flags::dontwait)) break;
+        std::vector<zmq::message_t> parts;
+        bool more = identity.more();
+        while (more) {
+          zmq::message_t part;
+          if (!socket_->recv(part, zmq::recv_flags::none)) break;
+          more = part.more();
+          if (parts.size() < 2) parts.push_back(std::move(part));
+        }
+        if (parts.size() != 1) {
+          Log("dropped a message of " + std::to_string(parts.size()) + " frames from " + Hex(identity.to_string()) +
+              " (the protocol sends one frame per message)");
+          continue;
+        }
+        std::string client_key;
+        try {
+          const char* property = parts[0].gets("X-Curve-Public-Key");
+          if (property != nullptr) client_key = property;
+        } catch (const zmq::error_t&) {
+          // No ZAP handler: no key property, so nothing but a login is served.
+        }
+        HandleMessage(identity.to_string(), client_key, parts[0].to_string_view());
+      }
+      const auto now = std::chrono::steady_clock::now();
+      for (auto it = peers_.begin(); it != peers_.end();) {
+        if (now - it->second->last_heard > options_.peer_timeout) {
+          Log("till " + it->second->till_name + " went silent; its session ends");
+          it = peers_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      const uint64_t last = hub_.LastSequence();
+      const bool grew = last != seen_sequence;
+      seen_sequence = last;
+      std::vector<std::string> ids;
+      for (auto& [id, peer] : peers_) ids.push_back(id);
+      for (const std::string& id : ids) {
+        auto it = peers_.find(id);
+        if (it != peers_.end() && it->second->welcomed && (grew || it->second->credit > 0)) SendDownstream(*it->second);
+      }
+      SendHeartbeats();
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      if (e.num() == ETERM) break;
+      return Status::IoError("hub sync server on " + endpoint_ + ": " + e.what());
+    }
+  }
+  return Status::Ok();
+}
+
+void HubServer::HandleMessage(const std::string& identity, const std::string& client_key, std::string_view bytes) {
+  auto parsed = ParseMessage(bytes);
+  if (!parsed.ok()) {
+    Log("refused bad bytes from connection " + Hex(identity) + ": " + parsed.status().message());
+    Send(identity, EncodeRefusal(syncwire::RefusalKind::Malformed, parsed.status().message()));
+    return;
+  }
+  const syncwire::Message& message = **parsed;
+  std::optional<KeyAdmission> admission;
+  if (!client_key.empty() && options_.admission_of_key) admission = options_.admission_of_key(client_key);
+  const bool admitted = admission.has_value();
+
+  switch (message.body_type()) {
+    case syncwire::Body::Login: {
+      const syncwire::Login& login = *message.body_as_Login();
+      LoginFields fields{std::string(Text(login.account())), std::string(Text(login.password())),
+                         std::string(Bytes(login.till_node_id())), std::string(Text(login.till_name())),
+                         std::string(Text(login.till_curve_public_key()))};
+      if (fields.till_curve_public_key != client_key) {
+        Send(identity, EncodeLoginReply(false, "the login names another CURVE key than the connection's",
+                                        hub_.node_id(), hub_.node_name()));
+        return;
+      }
+      Status outcome = options_.login ? options_.login(fields) : Status::Unsupported("this hub takes no logins");
+      if (outcome.ok()) {
+        Log("till " + fields.till_name + " (" + Hex(fields.till_node_id) + ") logged in to account " + fields.account);
+      } else {
+        Log("login of till " + fields.till_name + " to account " + fields.account + " refused: " + outcome.message());
+      }
+      VersionVector heads;
+      if (outcome.ok()) {
+        heads = VectorOfHeads(hub_.Heads());
+        heads.erase(hub_.node_id());  // the hub's own chain holds its accounts, never sent to a till
+      }
+      Send(identity, EncodeLoginReply(outcome.ok(), outcome.ok() ? "admitted" : outcome.message(), hub_.node_id(),
+                                      hub_.node_name(), heads));
+      return;
+    }
+    case syncwire::Body::PasswordResetRequest: {
+      const syncwire::PasswordResetRequest& request = *message.body_as_PasswordResetRequest();
+      Status outcome = options_.request_password_reset
+                           ? options_.request_password_reset(Text(request.account()), Bytes(request.till_node_id()),
+                                                             Text(request.new_password()))
+                           : Status::Unsupported("this hub takes no password reset requests");
+      Send(identity, EncodePasswordResetReply(outcome.ok(), outcome.ok() ? "requested; an admin approves it at the hub"
+                                                                         : outcome.message()));
+      return;
+    }
+    default:
+      break;
+  }
+  if (!admitted) {
+    Send(identity, EncodeRefusal(syncwire::RefusalKind::NotAdmitted,
+                                 "this till's key is not admitted at the hub; join with `pos sync join`"));
+    return;
+  }
+
+  auto found = peers_.find(identity);
+  if (message.body_type() == syncwire::Body::Hello) {
+    auto peer = std::make_unique<Peer>();
+    peer->identity = identity;
+    peer->account = admission->account;
+    peer->admitted_node_id = admission->till_node_id;
+    peer->last_heard = std::chrono::steady_clock::now();
+    Peer& ref = *peer;
+    peers_[identity] = std::move(peer);
+    OnHello(ref, *message.body_as_Hello());
+    return;
+  }
+  if (found == peers_.end() || !found->second->welcomed) {
+    Send(identity, EncodeRefusal(syncwire::RefusalKind::NoSession, "no session: send Hello first"));
+    return;
+  }
+  Peer& peer = *found->second;
+  peer.last_heard = std::chrono::steady_clock::now();
+  switch (message.body_type()) {
+    case syncwire::Body::Batch:
+      OnBatch(peer, *message.body_as_Batch());
+      break;
+    case syncwire::Body::Ack:
+      OnAck(peer, *message.body_as_Ack());
+      break;
+    case syncwire::Body::Heartbeat:
+      break;
+    case syncwire::Body::Refusal: {
+      const syncwire::Refusal& refusal = *message.body_as_Refusal();
+      Log("till " + peer.till_name + " refused: " + std::string(Text(refusal.message())));
+      if (refusal.kind() == syncwire::RefusalKind::StreamStopped) peer.downstream_stopped = true;
+      break;
+    }
+    case syncwire::Body::ClaimRequest: {
+      const syncwire::ClaimRequest& claim = *message.body_as_ClaimRequest();
+      if (options_.claim) {
+        Send(identity, options_.claim(claim, peer.account));
+      } else {
+        Send(identity, EncodeClaimReply(claim.request_id(), false, "", "this hub has no hand-over arbiter", ""));
+      }
+      break;
+    }
+    default:
+      Send(identity, EncodeRefusal(syncwire::RefusalKind::Unsupported,
+                                   "the hub does not take " + std::string(BodyName(message.body_type())) +
+                                       " messages"));
+  }
+}
+
+void HubServer::OnHello(Peer& peer, const syncwire::Hello& hello) {
+  auto refuse = [&](syncwire::RefusalKind kind, const std::string& why) {
+    const std::string identity = peer.identity;  // Send may end the session
+    Log("refused the Hello of connection " + Hex(identity) + ": " + why);
+    Send(identity, EncodeRefusal(kind, why));
+    peers_.erase(identity);
+  };
+  if (hello.protocol_version() != kSyncProtocolVersion) {
+    return refuse(syncwire::RefusalKind::Unsupported,
+                  "sync protocol version " + std::to_string(hello.protocol_version()) + " is not supported (the hub speaks " +
+                      std::to_string(kSyncProtocolVersion) + ")");
+  }
+  std::string_view till_id = Bytes(hello.till_node_id());
+  if (till_id.size() != kNodeIdSize) return refuse(syncwire::RefusalKind::Malformed, "Hello without a 16-byte node id");
+  if (till_id != peer.admitted_node_id) {
+    return refuse(syncwire::RefusalKind::NotAdmitted,
+                  "this key was admitted for till " + ToHex(peer.admitted_node_id) + ", not for " + ToHex(till_id));
+  }
+  std::vector<uint8_t> codes;
+  if (hello.categories() != nullptr) codes.assign(hello.categories()->begin(), hello.categories()->end());
+  auto filter = SyncFilterFromCodes(hello.mode(), codes);
+  if (!filter.ok()) return refuse(syncwire::RefusalKind::Malformed, "Hello: " + filter.status().message());
+  auto heads = ReadVector(hello.heads());
+  if (!heads.ok()) return refuse(syncwire::RefusalKind::Malformed, "Hello heads: " + heads.status().message());
+  auto downstream = ReadVector(hello.downstream());
+  if (!downstream.ok()) {
+    return refuse(syncwire::RefusalKind::Malformed, "Hello downstream: " + downstream.status().message());
+  }
+
+  peer.till_node_id = std::string(till_id);
+  peer.till_name = std::string(Text(hello.till_name()));
+  peer.filter = *filter;
+  peer.credit = std::min(hello.credit(), kMaxCredit);
+  peer.sent = *downstream;
+  for (const auto& [origin, seq] : *heads) peer.sent[origin] = std::max(peer.sent[origin], seq);
+  peer.welcomed = true;
+
+  const ChainHeads hub_heads = hub_.Heads();
+  WelcomeFields welcome{hub_.node_id(), hub_.node_name(), {}, kInitialCredit};
+  for (const auto& [origin, seq] : *heads) {
+    auto it = hub_heads.find(origin);
+    welcome.heads[origin] = it == hub_heads.end() ? 0 : it->second.seq;
+    if (welcome.heads[origin] > seq) {
+      Log("till " + peer.till_name + " holds its chain up to " + std::to_string(seq) + " but the hub has " +
+          std::to_string(welcome.heads[origin]) + " of it (a till restored from an older backup?)");
+    }
+  }
+  Log("till " + peer.till_name + " (" + Hex(peer.till_node_id) + ", account " + peer.account + ") connected, mode " +
+      peer.filter.Describe());
+  Send(peer.identity, EncodeWelcome(welcome));
+}
+
+void HubServer::OnBatch(Peer& peer, const syncwire::Batch& batch) {
+  if (peer.upstream_stopped) {
+    Send(peer.identity, EncodeRefusal(syncwire::RefusalKind::StreamStopped, peer.upstream_problem));
+    return;
+  }
+  std::vector<std::string> events;
+  Status problem;
+  if (batch.events() != nullptr) {
+    events.reserve(batch.events()->size());
+    for (const syncwire::EventBytes* entry : *batch.events()) {
+      std::string_view bytes = Bytes(entry->bytes());
+      auto view = EventView::Parse(bytes);
+      if (!view.ok()) {
+        problem = view.status().WithContext("event #" + std::to_string(events.size()) + " of batch " +
+                                            std::to_string(batch.batch_no()));
+        break;
+      }
+      if (view->origin() != peer.till_node_id) {
+        problem = Status::PermissionDenied("batch " + std::to_string(batch.batch_no()) + " holds an event of origin " +
+                                           ToHex(view->origin()) + "; a till sends only its own chain");
+        break;
+      }
+      events.emplace_back(bytes);
+    }
+  }
+  if (problem.ok() && !events.empty()) {
+    auto appended = hub_.AppendReplicated(std::move(events));
+    if (!appended.ok()) problem = appended.status();
+  }
+  if (!problem.ok()) {
+    peer.upstream_stopped = true;
+    peer.upstream_problem = "the hub stopped this till's stream: " + problem.ToString() + " (nothing of it was stored)";
+    Log("till " + peer.till_name + ": " + peer.upstream_problem);
+    Send(peer.identity, EncodeRefusal(syncwire::RefusalKind::StreamStopped, peer.upstream_problem));
+    return;
+  }
+  const ChainHeads heads = hub_.Heads();
+  auto it = heads.find(peer.till_node_id);
+  VersionVector acknowledged{{peer.till_node_id, it == heads.end() ? 0 : it->second.seq}};
+  Send(peer.identity, EncodeAck(batch.batch_no(), acknowledged, 1));
+}
+
+void HubServer::OnAck(Peer& peer, const syncwire::Ack& ack) {
+  peer.credit = std::min(peer.credit + ack.credit(), kMaxCredit);
+}
+
+uint64_t HubServer::Backlog(const Peer& peer, const ChainHeads& heads) const {
+  uint64_t backlog = 0;
+  for (const auto& [origin, head] : heads) {
+    if (origin == peer.till_node_id) continue;
+    auto it = peer.sent.find(origin);
+    const uint64_t sent = it == peer.sent.end() ? 0 : it->second;
+    if (head.seq > sent) backlog += head.seq - sent;
+  }
+  return backlog;
+}
+
+void HubServer::SendDownstream(Peer& peer) {
+  if (peer.downstream_stopped) return;
+  const ChainHeads heads = hub_.Heads();
+  if (peer.filter.mode == SyncMode::kArchive) {
+    for (const auto& [origin, head] : heads) peer.sent[origin] = std::max(peer.sent[origin], head.seq);
+    return;
+  }
+  while (peer.credit > 0) {
+    BatchFields batch;
+    size_t bytes = 0;
+    VersionVector scanned = peer.sent;
+    bool full = false;
+    for (const auto& [origin, head] : heads) {
+      if (full) break;
+      if (origin == peer.till_node_id) continue;
+      uint64_t& position = scanned[origin];
+      if (head.seq <= position) continue;
+      Status status = hub_.ScanOrigin(origin, position + 1, [&](uint64_t, std::string_view event_bytes) {
+        auto view = EventView::Parse(event_bytes);
+        if (!view.ok() || view->origin_seq() > head.seq) return false;
+        const EventTypeInfo* info = FindEventType(view->type());
+        if (info != nullptr && peer.filter.Carries(info->category)) {
+          if (!batch.events.empty() &&
+              (batch.events.size() >= kMaxBatchEvents || bytes + event_bytes.size() > kMaxBatchBytes)) {
+            full = true;
+            return false;
+          }
+          batch.events.emplace_back(event_bytes);
+          bytes += event_bytes.size();
+        }
+        position = view->origin_seq();
+        return true;
+      });
+      if (!status.ok()) {
+        Log("reading the hub's log for till " + peer.till_name + ": " + status.ToString());
+        return;
+      }
+    }
+    if (batch.events.empty()) {
+      peer.sent = std::move(scanned);  // everything up to the heads is filtered out
+      return;
+    }
+    batch.batch_no = peer.next_batch_no++;
+    Peer* before = &peer;
+    const std::string identity = peer.identity;
+    VersionVector next = scanned;
+    peer.sent = std::move(next);
+    batch.backlog = Backlog(peer, heads);
+    --peer.credit;
+    Send(identity, EncodeBatch(batch));
+    auto still = peers_.find(identity);
+    if (still == peers_.end() || still->second.get() != before) return;  // the connection went away
+  }
+}
+
+void HubServer::SendHeartbeats() {
+  const auto now = std::chrono::steady_clock::now();
+  ChainHeads heads;
+  bool have_heads = false;
+  std::vector<std::string> due;
+  for (auto& [id, peer] : peers_) {
+    if (peer->welcomed && now - peer->last_heartbeat >= options_.heartbeat) due.push_back(id);
+  }
+  for (const std::string& id : due) {
+    auto it = peers_.find(id);
+    if (it == peers_.end()) continue;
+    if (!have_heads) {
+      heads = hub_.Heads();
+      have_heads = true;
+    }
+    it->second->last_heartbeat = now;
+    Send(id, EncodeHeartbeat(NowMicros(), Backlog(*it->second, heads)));
+  }
+}
+
+}  // namespace pos::sync
