@@ -269,9 +269,12 @@ Result<std::unique_ptr<EventStore>> EventStore::OpenExisting(const std::string& 
     std::string bytes;
     s = db->Get(rocksdb::ReadOptions(), store->families_.by_origin, layout::OriginKey(origin, head.seq), &local);
     if (s.ok()) s = db->Get(rocksdb::ReadOptions(), store->families_.log, local, &bytes);
+    // A head event that cannot be read is skipped: the store must still open so
+    // that `pos verify` can name the damage.
+    if (s.IsNotFound()) continue;
     if (!s.ok()) return FromRocks(s, path, "reading the chain head events of");
     auto event = EventView::Parse(bytes);
-    if (!event.ok()) return event.status().WithContext("the chain head event of " + path);
+    if (!event.ok()) continue;
     state.max_hlc = std::max(state.max_hlc, event->hlc());
   }
   store->writer_ = std::make_unique<GroupCommitWriter>(db, store->families_, store->node_id_, options.clock,

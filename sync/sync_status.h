@@ -1,6 +1,7 @@
 // <data>/sync-status.json: what the till's sync client knows about its
 // replication, written atomically (temporary file renamed into place) by
-// `pos serve` about twice a second, so `pos sync status` works while it runs.
+// `pos serve` about twice a second (and at most every 20 ms while acknowledgements
+// arrive), so `pos sync status` works while it runs.
 // The file stays after the daemon stops (then `pid` names a process that is gone,
 // and the till is reported offline).
 //

@@ -14,6 +14,7 @@ namespace {
 
 constexpr int kPollMillis = 50;
 constexpr auto kStatusInterval = std::chrono::milliseconds(500);
+constexpr auto kAckStatusInterval = std::chrono::milliseconds(20);
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -289,6 +290,8 @@ void TillSyncClient::OnAck(const syncwire::Ack& ack) {
   auto own = heads->find(store_.node_id());
   if (own != heads->end()) acknowledged_up_ = std::max(acknowledged_up_, own->second);
   credit_up_ += ack.credit();
+  // The acknowledged position is what an operator (and a test) waits for: show it soon.
+  if (std::chrono::steady_clock::now() - last_status_write_ >= kAckStatusInterval) WriteStatus();
 }
 
 void TillSyncClient::SendUpstream() {

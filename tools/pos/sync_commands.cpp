@@ -324,6 +324,51 @@ void AddSyncCommands(CLI::App& app, Context& context) {
     if (Status s = ShowStatus(context); !s.ok()) context.Fail(s);
   });
 
+  auto reset_fd = std::make_shared<int>(-1);
+  auto* reset_cmd = sync_cmd->add_subcommand(
+      "password-reset", "Ask the hub for a new password of this till's account (an admin approves it there)");
+  reset_cmd->footer(
+      "Every till of the account is signed off at the hub at once; tills keep selling and catch up after the\n"
+      "admin's `pos hub password-reset approve`. The new password is prompted or read from --password-fd.\n"
+      "Example: pos sync password-reset --password-fd 3 3<new-password.txt");
+  reset_cmd->add_option("--password-fd", *reset_fd, "Read the new password from this open file descriptor");
+  reset_cmd->callback([&context, reset_fd] {
+    Status s = [&]() -> Status {
+      POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, OpenTillStore(context, "password-reset"));
+      POS_ASSIGN_OR_RETURN(sync::TillSyncSettings settings, JoinedSettings(*store));
+      POS_ASSIGN_OR_RETURN(CurveKeyPair keys, LoadCurveKeys(KeyPath(context)));
+      std::string password;
+      if (*reset_fd >= 0) {
+        POS_ASSIGN_OR_RETURN(password, ReadSecretFromFd(*reset_fd, "new password"));
+      } else {
+        POS_ASSIGN_OR_RETURN(password, ReadSecret("New password of " + settings.account + ": ", false, "--password-fd"));
+      }
+      const sync::HubEndpoint endpoint{settings.hub_address, settings.hub_public_key, keys.public_key,
+                                       keys.secret_key};
+      POS_ASSIGN_OR_RETURN(std::string reply_bytes,
+                           sync::HubRequest(endpoint,
+                                            sync::EncodePasswordResetRequest(settings.account, store->node_id(),
+                                                                             password),
+                                            std::chrono::seconds(10)));
+      POS_ASSIGN_OR_RETURN(const syncwire::Message* reply, sync::ParseMessage(reply_bytes));
+      if (reply->body_type() != syncwire::Body::PasswordResetReply) {
+        return Status::Corruption("the hub answered the reset request with " +
+                                  std::string(sync::BodyName(reply->body_type())));
+      }
+      const syncwire::PasswordResetReply& answer = *reply->body_as_PasswordResetReply();
+      if (!answer.accepted()) {
+        return Status::PermissionDenied("the hub refused the reset: " + std::string(sync::Text(answer.message())));
+      }
+      if (context.options.json) {
+        context.PrintJson({{"requested", true}, {"account", settings.account}});
+      } else {
+        std::cout << "password reset of " << settings.account << " requested; an admin approves it at the hub\n";
+      }
+      return Status::Ok();
+    }();
+    if (!s.ok()) context.Fail(s);
+  });
+
   auto* leave_cmd = sync_cmd->add_subcommand("leave", "Leave the site: no more replication; the log stays as it is");
   leave_cmd->callback([&context] {
     Status s = [&]() -> Status {
