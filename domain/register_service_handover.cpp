@@ -26,7 +26,9 @@ Status RegisterService::ParkToSite(const std::string& receipt_id) {
 }
 
 Result<std::string> RegisterService::ResumeFromSite(const std::string& source_receipt_id) {
+  // Taking a receipt over starts a receipt here: the same gates as Open().
   POS_RETURN_IF_ERROR(hardware_status_);
+  POS_RETURN_IF_ERROR(migration_status_);
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
   POS_RETURN_IF_ERROR(Register::Authorise(actor, std::nullopt, Permission::kSell).status());
   if (const std::string* own = register_.TakenOverAs(source_receipt_id)) {

@@ -24,6 +24,7 @@
 #include "domain/register_service.h"
 #include "engine/bytes.h"
 #include "engine/pin_hash.h"
+#include "events/backup_generated.h"
 #include "events/event_types.h"
 #include "events/event_view.h"
 #include "events/handover_generated.h"
@@ -505,6 +506,34 @@ TEST_F(HandoverTest, ResumingOfflineOrALocallyParkedReceiptIsRefusedAndWritesNot
   EXPECT_EQ(unknown.status().code(), StatusCode::kUnavailable);
   EXPECT_FALSE(arbiter_->Claim("article/1001", c_->store->node_id()).ok());
   EXPECT_FALSE(arbiter_->Claim(ReceiptStream(source), "short").ok());
+}
+
+TEST_F(HandoverTest, AMovedTillWithoutItsNewTseMayNotTakeAReceiptOver) {
+  const std::string source = ParkCoffeeAndBread(*a_);
+  ASSERT_NO_FATAL_FAILURE(Sync());
+  // Till B was moved to new hardware (`pos migrate import`) and had a TSE: until a
+  // TSE is in service here, it may start no receipt, a taken-over one included.
+  flatbuffers::FlatBufferBuilder b;
+  b.Finish(fb::CreateTillMigratedDirect(b, "old-machine", "new-machine", 1, "0123456789abcdef", "00"));
+  AppendBatch migrated;
+  migrated.stream = "node";
+  migrated.user = "migration";
+  migrated.events.push_back({EventType::kTillMigrated, {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()}});
+  ASSERT_TRUE(b_->store->Append(std::move(migrated)).ok());
+  b_->svc.reset();
+  ASSERT_TRUE(b_->Start().ok());
+  b_->svc->SetHandoverClaimer(claimers_[b_.get()].get());  // ben is still signed on (from the log)
+  const uint64_t before = b_->store->LastSequence();
+  const int claims_before = claimers_[b_.get()]->calls;
+  auto refused = b_->svc->ResumeFromSite(source);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("TSE"), std::string::npos) << refused.status().ToString();
+  EXPECT_EQ(b_->store->LastSequence(), before);
+  EXPECT_EQ(claimers_[b_.get()]->calls, claims_before);  // the hub was not even asked
+  // Another till still takes it.
+  auto taken = c_->svc->ResumeFromSite(source);
+  EXPECT_TRUE(taken.ok()) << taken.status().ToString();
 }
 
 TEST_F(HandoverTest, TwoTillsRacingForTheSameReceipts_ExactlyOneWinsEach) {
