@@ -1,7 +1,5 @@
 #include "actors/node_daemon.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,39 +25,12 @@
 #include "domain/fiscal/se/scu_fiscal_module.h"
 #include "domain/fiscal/tse_fiscal_module.h"
 #include "domain/register_service.h"
+#include "engine/stop_signals.h"
 #include "projections/builtin_projections.h"
 
 namespace pos {
 namespace {
 
-// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it
-// starts later) for the daemon's lifetime; restores the old mask on exit.
-class BlockedStopSignals {
- public:
-  BlockedStopSignals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~BlockedStopSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  BlockedStopSignals(const BlockedStopSignals&) = delete;
-  BlockedStopSignals& operator=(const BlockedStopSignals&) = delete;
-
-  // True when a stop signal arrived within `timeout`.
-  bool Wait(std::chrono::milliseconds timeout) const {
-    timespec wait{};
-    wait.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    wait.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1000000);
-    return sigtimedwait(&set_, nullptr, &wait) > 0;
-  }
-
- private:
-  sigset_t set_{};
-  sigset_t old_{};
-};
-
-// The register actor's answer to one request, or an error reply.
 // ZeroMQ leaves the file of an ipc:// endpoint behind; a clean stop removes it.
 void RemoveSocketFile(const std::string& endpoint) {
   constexpr std::string_view kIpc = "ipc://";
@@ -71,7 +42,7 @@ void RemoveSocketFile(const std::string& endpoint) {
 }  // namespace
 
 Status RunNodeDaemon(const DaemonOptions& options) {
-  BlockedStopSignals signals;  // before RocksDB, CAF or ZeroMQ start any thread
+  StopSignals signals;  // before RocksDB, CAF or ZeroMQ start any thread
 
   std::string endpoint = options.listen;
   if (endpoint.empty()) {

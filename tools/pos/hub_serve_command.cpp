@@ -1,7 +1,5 @@
 // `pos hub serve`: the site hub's sync server (sync/hub_server.h, docs/sync.md)
 // until SIGINT or SIGTERM.
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +9,7 @@
 #include <thread>
 
 #include "adapters/serve_file.h"
+#include "engine/stop_signals.h"
 #include "projections/hub_projections.h"
 #include "projections/projection_runner.h"
 #include "sync/curve_keys.h"
@@ -23,31 +22,6 @@
 
 namespace pos::cli {
 namespace {
-
-// SIGINT and SIGTERM blocked in this thread and every thread started after it,
-// and taken with sigtimedwait.
-class StopSignals {
- public:
-  StopSignals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~StopSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-  bool Wait(std::chrono::milliseconds timeout) const {
-    timespec wait{};
-    wait.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    wait.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1000000);
-    return sigtimedwait(&set_, nullptr, &wait) > 0;
-  }
-
- private:
-  sigset_t set_{};
-  sigset_t old_{};
-};
 
 CLI::App* HubCommand(CLI::App& app) {
   auto found = app.get_subcommands([](const CLI::App* sub) { return sub->get_name() == "hub"; });
