@@ -15,6 +15,7 @@
 #include "actors/device_actor.h"
 #include "actors/projection_actor.h"
 #include "actors/register_actor.h"
+#include "actors/scheduler_tuning.h"
 #include "actors/tse_actor.h"
 #include "actors/tse_proxy.h"
 #include "adapters/api_codec.h"
@@ -82,6 +83,7 @@ Status RunNodeDaemon(const DaemonOptions& options) {
   {
     caf::actor_system_config config;
     actors::AddProjectionMessageTypes(config);
+    actors::TuneScheduler(config);
     caf::actor_system system{config};
 
     caf::actor projections = system.spawn(actors::ProjectionActor, runner.get());
