@@ -509,6 +509,26 @@ TEST_F(PosCliTest, AMissingDirectoryPointsAtInitAndIsNotCreated) {
   EXPECT_FALSE(fs::exists(missing));
 }
 
+TEST_F(PosCliTest, InitOnAnUnidentifiableMachineLeavesNoStoreBehind) {
+  const std::string absent = scratch_.Sub("till-absent");
+  const std::string empty = scratch_.Sub("till-empty");
+  fs::create_directory(empty);
+  ASSERT_EQ(setenv("POS_MACHINE_ID_FILE", scratch_.Sub("no-such-machine-id").c_str(), 1), 0);
+  RunResult in_absent = Pos(absent, {"init", "--node-name", "till-1"});
+  RunResult in_empty = Pos(empty, {"init", "--node-name", "till-1"});
+  unsetenv("POS_MACHINE_ID_FILE");
+  for (const RunResult* r : {&in_absent, &in_empty}) {
+    EXPECT_EQ(r->exit_code, 1) << *r;
+    EXPECT_THAT(r->err, HasSubstr("POS_MACHINE_ID_FILE")) << *r;
+    EXPECT_THAT(r->err, HasSubstr("nothing was created")) << *r;
+  }
+  EXPECT_FALSE(fs::exists(absent));
+  EXPECT_TRUE(DirectoryIsEmpty(empty));
+  // With the machine identifiable again, the same directories take a store.
+  EXPECT_EQ(Pos(absent, {"init", "--node-name", "till-1"}).exit_code, 0);
+  EXPECT_EQ(Pos(empty, {"init", "--node-name", "till-1"}).exit_code, 0);
+}
+
 TEST_F(PosCliTest, ANewerSchemaIsRefused) {
   const std::string store = CopyOfBase("store");
   {
