@@ -164,7 +164,9 @@ std::vector<std::string> NodeExtraFiles(const std::string& data_dir) {
   std::vector<std::string> files;
   std::error_code ec;
   const fs::path root(data_dir);
-  for (const char* name : {"peripherals.json", "vendor.pub", "node.key"}) {
+  // node.toml: the daemon's settings; curve.keys: the till's site-sync identity
+  // (sync/curve_keys.h), so a restored till syncs again without re-joining.
+  for (const char* name : {"peripherals.json", "vendor.pub", "node.key", "node.toml", "curve.keys"}) {
     if (fs::is_regular_file(root / name, ec)) files.emplace_back(name);
   }
   for (const auto& entry : fs::directory_iterator(root, ec)) {

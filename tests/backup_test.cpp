@@ -141,6 +141,9 @@ TEST(BackupCliTest, CreateListVerifyRestoreEqual) {
   const std::string data = dir.Sub("till"), backups = dir.Sub("backups");
   MakeTill(data, "till-1");
   WriteFile(fs::path(data) / "site.lic", "license text\n");
+  WriteFile(fs::path(data) / "node.toml", "[backup]\n");
+  WriteFile(fs::path(data) / "curve.keys", "till key pair\n");
+  fs::permissions(fs::path(data) / "curve.keys", fs::perms::owner_read | fs::perms::owner_write);
   CliRun created = Pos(data, "backup create --to '" + backups + "'");
   ASSERT_EQ(created.exit_code, 0) << created.out;
   CliRun again = Pos(data, "backup create --to '" + backups + "'");  // incremental
@@ -159,6 +162,10 @@ TEST(BackupCliTest, CreateListVerifyRestoreEqual) {
   const json r = json::parse(restored.out);
   EXPECT_TRUE(r["equal_to_backup"].get<bool>());
   EXPECT_EQ(ReadFile(fs::path(target) / "site.lic"), "license text\n");
+  EXPECT_EQ(ReadFile(fs::path(target) / "node.toml"), "[backup]\n");
+  EXPECT_EQ(ReadFile(fs::path(target) / "curve.keys"), "till key pair\n");
+  EXPECT_EQ(fs::status(fs::path(target) / "curve.keys").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_EQ(Pos(target, "verify").exit_code, 0);
   EXPECT_EQ(Pos(target, "--json report z").out, Pos(data, "--json report z").out);
   EXPECT_EQ(Pos(target, "--json article list").out, Pos(data, "--json article list").out);
