@@ -1,8 +1,10 @@
 // Child processes: a program re-executed as a separate process, either run to
 // completion (RunChild) or kept running until stopped (RunningChild).
 //
-// Used by pos_bench (every measured phase in a fresh process) and by `pos demo`
-// (the hub and the tills of a site as `pos hub serve` / `pos serve` processes).
+// Used by pos_bench (every measured phase in a fresh process, so its peak RSS is its
+// own: the child reports its VmHWM, as wait4's ru_maxrss would also count the parent's
+// pages the child held between fork and exec) and by `pos demo` (the hub and the
+// tills of a site as `pos hub serve` / `pos serve` processes).
 // Invariants of every child started here:
 // - its signal mask is cleared before exec (a parent that blocks SIGINT/SIGTERM
 //   to take them with sigtimedwait does not pass that on);
