@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "adapters/zmq_command_client.h"
-#include "bench/child_process.h"
+#include "engine/child_process.h"
 #include "engine/status.h"
 
 namespace pos::bench {

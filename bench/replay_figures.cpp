@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/child_process.h"
+#include "engine/child_process.h"
 
 namespace pos::bench {
 namespace {

@@ -10,7 +10,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/checkpoint.h>
 
-#include "bench/child_process.h"
+#include "engine/child_process.h"
 #include "bench/register_workload.h"
 #include "engine/event_store.h"
 

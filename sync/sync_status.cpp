@@ -32,7 +32,10 @@ std::string SyncStatusPath(const std::string& data_dir) {
 nlohmann::json SyncStatusToJson(const SyncStatusReport& report) {
   return {{"pid", report.pid},
           {"updated_us", report.updated_us},
+          {"node_id", report.node_id_hex},
+          {"node_name", report.node_name},
           {"hub", report.hub},
+          {"hub_key", report.hub_public_key},
           {"account", report.account},
           {"mode", report.mode},
           {"online", report.online},

@@ -5,7 +5,8 @@
 // The file stays after the daemon stops (then `pid` names a process that is gone,
 // and the till is reported offline).
 //
-//   {"pid": 4711, "updated_us": …, "hub": "tcp://…", "account": "…", "mode": "masterdata",
+//   {"pid": 4711, "updated_us": …, "node_id": "<hex>", "node_name": "till-1",
+//    "hub": "tcp://…", "hub_key": "<Z85, the pinned key>", "account": "…", "mode": "masterdata",
 //    "online": true, "last_contact_us": …, "problem": "",
 //    "upstream":   {"acknowledged": {"<origin hex>": 120}, "acknowledged_events": 120,
 //                   "lag_events": 0, "lag_seconds": 0.0, "stopped": ""},
@@ -17,6 +18,8 @@
 // oldest of them. downstream: hub -> till; acknowledged = the highest seq held of
 // each origin received from the hub; lag = events the hub holds beyond the till's
 // position (counted before the mode filter) and for how long the till has been behind.
+// node_id, node_name, hub and hub_key let `pos sync login` and `pos sync password-reset`
+// reach the hub while the daemon holds the store.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +45,10 @@ struct DirectionStatus {
 struct SyncStatusReport {
   int64_t pid = 0;
   int64_t updated_us = 0;
+  std::string node_id_hex;
+  std::string node_name;
   std::string hub;
+  std::string hub_public_key;  // Z85, as pinned in SyncJoined
   std::string account;
   std::string mode;
   bool online = false;

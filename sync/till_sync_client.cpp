@@ -7,6 +7,7 @@
 
 #include <zmq.hpp>
 
+#include "engine/bytes.h"
 #include "events/event_view.h"
 
 namespace pos::sync {
@@ -374,7 +375,10 @@ void TillSyncClient::WriteStatus() {
   SyncStatusReport report;
   report.pid = getpid();
   report.updated_us = NowMicros();
+  report.node_id_hex = ToHex(store_.node_id());
+  report.node_name = store_.node_name();
   report.hub = options_.hub.address;
+  report.hub_public_key = options_.hub.hub_public_key;
   report.account = options_.account;
   report.mode = options_.filter.Describe();
   report.online = online_.load();

@@ -6,6 +6,8 @@
 // - the hub SIGKILLed mid-sync loses nothing it acknowledged and sync completes
 //   after its restart; a till cut off from the hub keeps selling and catches up;
 // - a wrong password and a wrong pinned hub key are refused;
+// - a password reset signs every till off; they sell offline, log in with the new
+//   password after approval and everything reaches the hub once;
 // - a TCP relay between till and hub records the traffic: no plaintext article name;
 // - bad bytes and a chain gap from a peer are refused and change nothing.
 #include <arpa/inet.h>
@@ -608,6 +610,95 @@ TEST_F(SyncTest, TrafficThroughARelayHoldsNoPlaintextArticleNameOrPassword) {
   EXPECT_FALSE(Contains(captured, "Zitronenkuchen"));
   EXPECT_FALSE(Contains(captured, kPassword));
   EXPECT_FALSE(Contains(captured, kAccount));
+}
+
+// docs/sync.md "Password reset", end to end with real processes: a till asks for a
+// reset while both tills sell; both are signed off at once (the hub refuses their
+// sessions, the old password awaits approval, the new one is not yet valid); they keep
+// selling offline; the admin approves; each logs in with the new password while its
+// daemon runs, and every event sold meanwhile reaches the hub exactly once.
+TEST_F(SyncTest, PasswordResetSignsOffEveryTillWhichKeepsSellingAndCatchesUpOnceAfterApproval) {
+  StartHub();
+  Till& a = MakeTill("till-a");
+  Till& b = MakeTill("till-b");
+  ASSERT_EQ(Join(a, "masterdata").exit_code, 0);
+  ASSERT_EQ(Join(b, "masterdata").exit_code, 0);
+  AddMasterData(a.data, "1001", "Espresso", "alice");
+  AddMasterData(b.data, "2001", "Tee", "bob");
+  a.StartDaemon();
+  b.StartDaemon();
+  a.Sell("alice", "1234", "1001");
+  b.Sell("bob", "1234", "2001");
+  ASSERT_TRUE(WaitUpstreamCaughtUp({&a, &b})) << HubLog();
+
+  // Till A asks for the reset while its daemon runs (its status file names the hub).
+  const std::string new_password_file = dir_.Sub("new-password.txt");
+  std::ofstream(new_password_file) << "Neu-Passwort-2025!" << "\n";
+  CliRun reset = a.Run("sync password-reset --password-fd 3 3<'" + new_password_file + "'");
+  ASSERT_EQ(reset.exit_code, 0) << reset.out;
+
+  // Both tills are signed off at once: the hub refuses their sessions.
+  bool both_refused = false;
+  for (int i = 0; i < 100 && !both_refused; ++i) {
+    json sa = SyncStatus(a.data), sb = SyncStatus(b.data);
+    both_refused = !sa.value("online", true) && Contains(sa.value("problem", ""), "refuses this till") &&
+                   !sb.value("online", true) && Contains(sb.value("problem", ""), "refuses this till");
+    if (!both_refused) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(both_refused) << SyncStatus(a.data).dump() << SyncStatus(b.data).dump() << HubLog();
+  // Until approval: the old password awaits approval, the new one is not valid yet.
+  CliRun old_password = a.Run("sync login --password-fd 3 3<'" + password_file_ + "'");
+  EXPECT_NE(old_password.exit_code, 0);
+  EXPECT_TRUE(Contains(old_password.out, "awaits approval")) << old_password.out;
+  CliRun too_early = b.Run("sync login --password-fd 3 3<'" + new_password_file + "'");
+  EXPECT_NE(too_early.exit_code, 0);
+  EXPECT_TRUE(Contains(too_early.out, "wrong account name or password")) << too_early.out;
+
+  // The tills keep selling offline; their events wait in their logs.
+  for (int i = 0; i < 3; ++i) {
+    a.Sell("alice", "1234", "1001");
+    b.Sell("bob", "1234", "2001");
+  }
+  std::this_thread::sleep_for(1500ms);  // a few heartbeats: nothing of it may reach the hub
+  for (Till* till : {&a, &b}) {
+    json status = SyncStatus(till->data);
+    EXPECT_FALSE(status.value("online", true)) << till->name;
+    EXPECT_GT(status["upstream"].value("lag_events", 0), 0) << till->name << " sold offline";
+  }
+
+  // The admin approves at the hub (its store, so with `pos hub serve` stopped).
+  Stop(hub_pid_, SIGTERM);
+  CliRun approve = Pos("--data '" + hub_data_ + "' hub password-reset approve --account " + kAccount);
+  ASSERT_EQ(approve.exit_code, 0) << approve.out;
+  StartHub();
+  // The old password is refused from now on; the new one logs each till in again, daemons running.
+  CliRun stale = a.Run("sync login --password-fd 3 3<'" + password_file_ + "'");
+  EXPECT_NE(stale.exit_code, 0);
+  EXPECT_TRUE(Contains(stale.out, "wrong account name or password")) << stale.out;
+  for (Till* till : {&a, &b}) {
+    CliRun login = till->Run("sync login --password-fd 3 3<'" + new_password_file + "'");
+    ASSERT_EQ(login.exit_code, 0) << till->name << ": " << login.out << HubLog();
+  }
+  ASSERT_TRUE(WaitUpstreamCaughtUp({&a, &b})) << HubLog();
+  a.StopDaemon();
+  b.StopDaemon();
+  Stop(hub_pid_, SIGTERM);
+
+  // Every event of both tills, those sold during the reset included, at the hub exactly once.
+  Holdings hub = Read(hub_data_);
+  Holdings ha = Read(a.data), hb = Read(b.data);
+  ExpectExactReplication(hub, {{&ha, {sync::SyncMode::kMasterData, {}}}, {&hb, {sync::SyncMode::kMasterData, {}}}});
+  uint32_t closed_at_hub = 0;
+  for (const std::string& origin : {ha.node_id, hb.node_id}) {
+    for (const auto& event : hub.by_origin[origin]) {
+      closed_at_hub += event.second == static_cast<uint32_t>(EventType::kReceiptClosed);
+    }
+  }
+  EXPECT_EQ(closed_at_hub, 8u) << "2 receipts before the reset and 6 during it";
+  for (const std::string& data : {hub_data_, a.data, b.data}) {
+    CliRun verify = Pos("--data '" + data + "' verify");
+    EXPECT_EQ(verify.exit_code, 0) << data << ": " << verify.out;
+  }
 }
 
 TEST_F(SyncTest, WrongPasswordAndWrongPinnedHubKeyAreRefused) {

@@ -55,6 +55,45 @@ Result<sync::TillSyncSettings> JoinedSettings(const EventStore& store) {
   return settings;
 }
 
+// What a joined till needs to reach its hub.
+struct Membership {
+  std::string node_id;  // 16 raw bytes
+  std::string node_name;
+  std::string hub_address;
+  std::string hub_public_key;
+  std::string account;
+};
+
+// From the till's log when the store is free; while `pos serve` holds it, from the
+// status file the daemon writes (sync/sync_status.h, from the same log), so a till
+// can ask for a password reset and log in again without stopping its sales.
+Result<Membership> CurrentMembership(const Context& context, std::string_view command) {
+  auto store = context.OpenStore();
+  if (store.ok()) {
+    POS_ASSIGN_OR_RETURN(sync::TillSyncSettings settings, JoinedSettings(**store));
+    return Membership{(*store)->node_id(), (*store)->node_name(), settings.hub_address, settings.hub_public_key,
+                      settings.account};
+  }
+  if (store.status().code() != StatusCode::kBusy) return store.status();
+  POS_ASSIGN_OR_RETURN(std::optional<nlohmann::json> file,
+                       sync::ReadSyncStatusFile(sync::SyncStatusPath(context.options.data_dir)));
+  Membership membership;
+  if (file.has_value()) {
+    membership.node_name = file->value("node_name", "");
+    membership.hub_address = file->value("hub", "");
+    membership.hub_public_key = file->value("hub_key", "");
+    membership.account = file->value("account", "");
+    membership.node_id = FromHex(file->value("node_id", "")).value_or("");
+  }
+  if (membership.node_id.size() != 16 || membership.hub_address.empty() || membership.hub_public_key.empty() ||
+      membership.account.empty()) {
+    return Status::Busy(store.status().message() + "; the running `pos serve` has not written " +
+                        std::string(sync::kSyncStatusFileName) + " with its hub yet (is sync on?); stop it to run " +
+                        "`pos sync " + std::string(command) + "`");
+  }
+  return membership;
+}
+
 struct JoinOptions {
   std::string hub;
   std::string hub_key;
@@ -73,12 +112,12 @@ struct Admitted {
   AccountHeads heads;  // the hub's version vector (for the stale-till check)
 };
 
-// Logs the till in at the hub with its CURVE key; ok when the hub admitted the key.
-Result<Admitted> LogIn(const EventStore& store, const CurveKeyPair& keys, const JoinOptions& options,
-                       const std::string& password) {
+// Logs the till (node id raw, node name) in at the hub with its CURVE key; ok when the hub admitted the key.
+Result<Admitted> LogIn(const std::string& node_id, const std::string& node_name, const CurveKeyPair& keys,
+                       const JoinOptions& options, const std::string& password) {
   const sync::HubEndpoint endpoint{options.hub, options.hub_key, keys.public_key, keys.secret_key};
   const std::string request =
-      sync::EncodeLogin({options.account, password, store.node_id(), store.node_name(), keys.public_key});
+      sync::EncodeLogin({options.account, password, node_id, node_name, keys.public_key});
   POS_ASSIGN_OR_RETURN(std::string reply_bytes,
                        sync::HubRequest(endpoint, request, std::chrono::seconds(options.timeout_seconds)));
   POS_ASSIGN_OR_RETURN(const syncwire::Message* reply, sync::ParseMessage(reply_bytes));
@@ -120,7 +159,7 @@ Status Join(Context& context, const JoinOptions& options) {
     POS_ASSIGN_OR_RETURN(password, ReadSecret("Password of " + options.account + ": ", false, "--password-fd"));
   }
   POS_ASSIGN_OR_RETURN(CurveKeyPair keys, LoadOrCreateCurveKeys(KeyPath(context)));
-  POS_ASSIGN_OR_RETURN(Admitted login, LogIn(*store, keys, options, password));
+  POS_ASSIGN_OR_RETURN(Admitted login, LogIn(store->node_id(), store->node_name(), keys, options, password));
 
   // The stale till: local master data or receipts the account lacks need an explicit choice.
   POS_ASSIGN_OR_RETURN(LocalHistory history, AssessLocalHistory(*store, login.heads));
@@ -136,7 +175,7 @@ Status Join(Context& context, const JoinOptions& options) {
     // A fresh store: a new node id and new CURVE keys (the old ones moved aside with the old store).
     POS_ASSIGN_OR_RETURN(store, OpenTillStore(context, "join"));
     POS_ASSIGN_OR_RETURN(keys, LoadOrCreateCurveKeys(KeyPath(context)));
-    POS_ASSIGN_OR_RETURN(login, LogIn(*store, keys, options, password));
+    POS_ASSIGN_OR_RETURN(login, LogIn(store->node_id(), store->node_name(), keys, options, password));
   }
   POS_RETURN_IF_ERROR(sync::RecordJoined(
       *store, {options.hub, options.hub_key, options.account, keys.public_key, filter}, context.options.acting_user));
@@ -329,13 +368,13 @@ void AddSyncCommands(CLI::App& app, Context& context) {
       "password-reset", "Ask the hub for a new password of this till's account (an admin approves it there)");
   reset_cmd->footer(
       "Every till of the account is signed off at the hub at once; tills keep selling and catch up after the\n"
-      "admin's `pos hub password-reset approve`. The new password is prompted or read from --password-fd.\n"
+      "admin's `pos hub password-reset approve` and `pos sync login` with the new password at each till.\n"
+      "The new password is prompted or read from --password-fd. Works while `pos serve` runs.\n"
       "Example: pos sync password-reset --password-fd 3 3<new-password.txt");
   reset_cmd->add_option("--password-fd", *reset_fd, "Read the new password from this open file descriptor");
   reset_cmd->callback([&context, reset_fd] {
     Status s = [&]() -> Status {
-      POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, OpenTillStore(context, "password-reset"));
-      POS_ASSIGN_OR_RETURN(sync::TillSyncSettings settings, JoinedSettings(*store));
+      POS_ASSIGN_OR_RETURN(Membership settings, CurrentMembership(context, "password-reset"));
       POS_ASSIGN_OR_RETURN(CurveKeyPair keys, LoadCurveKeys(KeyPath(context)));
       std::string password;
       if (*reset_fd >= 0) {
@@ -347,7 +386,7 @@ void AddSyncCommands(CLI::App& app, Context& context) {
                                        keys.secret_key};
       POS_ASSIGN_OR_RETURN(std::string reply_bytes,
                            sync::HubRequest(endpoint,
-                                            sync::EncodePasswordResetRequest(settings.account, store->node_id(),
+                                            sync::EncodePasswordResetRequest(settings.account, settings.node_id,
                                                                              password),
                                             std::chrono::seconds(10)));
       POS_ASSIGN_OR_RETURN(const syncwire::Message* reply, sync::ParseMessage(reply_bytes));
@@ -363,6 +402,45 @@ void AddSyncCommands(CLI::App& app, Context& context) {
         context.PrintJson({{"requested", true}, {"account", settings.account}});
       } else {
         std::cout << "password reset of " << settings.account << " requested; an admin approves it at the hub\n";
+      }
+      return Status::Ok();
+    }();
+    if (!s.ok()) context.Fail(s);
+  });
+
+  auto login = std::make_shared<JoinOptions>();
+  auto* login_cmd = sync_cmd->add_subcommand(
+      "login", "Log this joined till in again at its hub (after a password reset); nothing is written");
+  login_cmd->footer(
+      "Uses the hub, pinned hub key and account of `pos sync join` and the till's own CURVE key, so the\n"
+      "hub admits the same key again. Works while `pos serve` runs: its sync resumes from the acknowledged\n"
+      "positions within seconds, and everything sold meanwhile reaches the hub once.\n"
+      "Example: pos sync login --password-fd 3 3<new-password.txt");
+  login_cmd->add_option("--password-fd", login->password_fd, "Read the password from this open file descriptor");
+  login_cmd->add_option("--timeout", login->timeout_seconds, "Seconds to wait for the hub's answer")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
+  login_cmd->callback([&context, login] {
+    Status s = [&]() -> Status {
+      POS_ASSIGN_OR_RETURN(Membership membership, CurrentMembership(context, "login"));
+      POS_ASSIGN_OR_RETURN(CurveKeyPair keys, LoadCurveKeys(KeyPath(context)));
+      JoinOptions options = *login;
+      options.hub = membership.hub_address;
+      options.hub_key = membership.hub_public_key;
+      options.account = membership.account;
+      std::string password;
+      if (options.password_fd >= 0) {
+        POS_ASSIGN_OR_RETURN(password, ReadSecretFromFd(options.password_fd, "password"));
+      } else {
+        POS_ASSIGN_OR_RETURN(password, ReadSecret("Password of " + options.account + ": ", false, "--password-fd"));
+      }
+      POS_ASSIGN_OR_RETURN(Admitted admitted, LogIn(membership.node_id, membership.node_name, keys, options, password));
+      if (context.options.json) {
+        context.PrintJson({{"logged_in", true}, {"hub", options.hub}, {"hub_name", admitted.hub_name},
+                           {"account", options.account}});
+      } else {
+        std::cout << "logged in again at hub " << admitted.hub_name << " (" << options.hub << ") as account "
+                  << options.account << "; `pos serve` resumes sync by itself\n";
       }
       return Status::Ok();
     }();
