@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "projections/projection.h"
@@ -133,6 +134,24 @@ class ReceiptJournalProjection final : public Projection {
   std::string_view Name() const override { return kName; }
   uint32_t Version() const override { return 1; }
   Status Apply(const EventView& event, ProjectionState& state) override;
+  // Writes the receipts still open at the chunk's end ("open/..." records).
+  Status FinishChunk(ProjectionState& state) override;
+  void AbandonChunk() override;
+
+ private:
+  // A receipt open within the chunk in progress: its events are folded here and
+  // its record is written once, when it closes (or is cancelled, or handed over)
+  // or, if still open, by FinishChunk, instead of read, decoded, re-encoded and
+  // written per event.
+  struct OpenReceipt {
+    JournalReceipt receipt;
+    bool stored = false;  // an "open/..." record of it is committed (from an earlier chunk)
+  };
+  const std::string& TillOf(const EventView& event);
+
+  std::unordered_map<std::string, OpenReceipt> open_;  // by "open/<till>/<receipt id>" key
+  std::string last_origin_;  // TillOf's cache: the last origin seen and its hex
+  std::string last_till_;
 };
 
 // Queries over the journal's committed state. `till` is a node id in hex (either case).
