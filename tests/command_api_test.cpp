@@ -577,10 +577,6 @@ TEST_F(DaemonTest, SigkillMidSaleLosesNoAcknowledgedCloseAndNumberingContinues) 
   // A clean stop first leaves the register's start-up snapshot: the restart after
   // the kill starts from it and must replay what the killed daemon sold after it.
   Start();
-  {
-    ZmqCommandClient client(endpoint_, std::chrono::seconds(10));
-    ASSERT_TRUE(Call(client, SignOnRequest("alice", "1234")).reply().ok());
-  }
   ASSERT_EQ(kill(pid_, SIGTERM), 0);
   ASSERT_TRUE(WIFEXITED(WaitExit(pid_, std::chrono::seconds(10)))) << Log();
   pid_ = -1;
