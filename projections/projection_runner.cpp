@@ -175,7 +175,14 @@ Status ProjectionRunner::ApplyChunk(Entry& entry, const Chunk& chunk) {
     finished = FromRocks(batch.Put(entry.family, kCheckpointKey, BigEndian64(applied)), "staging checkpoint");
   }
   if (finished.ok()) {
-    finished = FromRocks(store_.db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()),
+    // Without the write-ahead log: a projection's state and checkpoint live in its
+    // own family, which RocksDB flushes as a prefix of its batches, so after a crash
+    // the family is at an earlier checkpoint (never half applied) and CatchUp
+    // re-applies from there. Clean closes flush (EventStore::FlushMemtables, and
+    // RocksDB flushes unlogged data on close).
+    rocksdb::WriteOptions unlogged;
+    unlogged.disableWAL = true;
+    finished = FromRocks(store_.db()->Write(unlogged, batch.GetWriteBatch()),
                          "writing projection " + std::string(projection.Name()));
   }
   if (!finished.ok()) {
