@@ -24,9 +24,10 @@
 //   "orphan_events"                              -> u64 BE counter
 //   "count/handed_over/<till>"                   -> u64 BE: receipts the till parked to the
 //                                                   site (ReceiptHandedOver ends them here)
-// Record: a JournalReceipt as CBOR (RFC 8949, via nlohmann_json) of a map with
-// short field names; the field names are listed in receipt_journal.cpp next to
-// the encoder. Unknown fields are ignored on decoding, missing ones take their
+// Record: a JournalReceipt as CBOR (RFC 8949) of a map with short field names,
+// written by CborWriter and read with nlohmann_json; the field names are listed
+// in receipt_journal.cpp next to the encoder. A record is written once per
+// receipt and chunk, not per event (ReceiptJournalProjection::OpenReceipt). Unknown fields are ignored on decoding, missing ones take their
 // defaults, so Version() only needs a bump when a meaning changes.
 #pragma once
 
