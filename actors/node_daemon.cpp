@@ -196,6 +196,10 @@ Status RunNodeDaemon(const DaemonOptions& options) {
   }  // the actor system is gone: no actor holds the service, the runner or the store any more
   site_sync.reset();  // its thread appends to the store
   runner.reset();
+  // A clean stop leaves no write-ahead log for the next start to replay (a killed
+  // daemon's WAL is replayed by EventStore::Open, as always).
+  Status flushed = store->FlushMemtables();
+  if (result.ok()) result = flushed;
   store.reset();
   return result;
 }

@@ -61,6 +61,10 @@ void Handle(caf::stateful_actor<RegisterActorState>* self, const std::string& re
 
 }  // namespace
 
+RegisterActorState::~RegisterActorState() {
+  if (service != nullptr && failure.ok()) (void)service->SaveSnapshot();
+}
+
 caf::behavior RegisterActor(caf::stateful_actor<RegisterActorState>* self, std::unique_ptr<RegisterService> service,
                             const EventStore* store, std::unique_ptr<SaleObserver> observer) {
   self->state.service = std::move(service);

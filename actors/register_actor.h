@@ -61,6 +61,9 @@ struct RegisterActorState {
   uint64_t durable_ticket = 0;               // every ticket up to this one is durable
   Status failure;                            // the store failure that stopped the register
   static inline const char* name = "pos.register";
+  // A register that stops without a store failure leaves its start-up snapshot
+  // (RegisterService::SaveSnapshot), so the next start replays only what follows.
+  ~RegisterActorState();
 };
 
 // `store` must outlive the actor (it names the node in GetStatus replies).

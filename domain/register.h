@@ -104,6 +104,12 @@ class Register {
   Result<std::pair<AppendBatch, ZReport>> DecideDayClose(const Actor& actor, const std::optional<Actor>& approver,
                                                          int64_t counted_cash, int64_t now_us) const;
 
+  // The whole state as bytes for a start-up snapshot (domain/till_snapshot.h;
+  // the layout is in register_snapshot.cpp), and back. DecodeState replaces the
+  // state only when the bytes decode completely; otherwise kCorruption.
+  void EncodeState(std::string& out) const;
+  Status DecodeState(std::string_view bytes);
+
   // The evidence of a refused command, for the register stream.
   AppendBatch DeniedEvent(const Actor& actor, Permission permission, std::string_view command) const;
 

@@ -19,6 +19,12 @@ void InsertBeforeLast(AppendBatch& batch, std::vector<NewEvent> fiscal) {
   batch.events.insert(at, std::make_move_iterator(fiscal.begin()), std::make_move_iterator(fiscal.end()));
 }
 
+// Format of the register's snapshot (domain/register_snapshot.cpp): raise it when
+// that layout or the meaning of Register's state changes, so old snapshots are refused.
+constexpr uint32_t kSnapshotFormat = 1;
+// A Load that replayed at least this many own events writes a new snapshot.
+constexpr uint64_t kSnapshotAfterEvents = 10'000;
+
 }  // namespace
 
 RegisterService::RegisterService(EventStore& store, ProjectionRunner& runner, std::shared_ptr<Clock> clock)
@@ -27,14 +33,29 @@ RegisterService::RegisterService(EventStore& store, ProjectionRunner& runner, st
 Result<std::unique_ptr<RegisterService>> RegisterService::Load(EventStore& store, ProjectionRunner& runner,
                                                                std::shared_ptr<Clock> clock) {
   std::unique_ptr<RegisterService> service(new RegisterService(store, runner, std::move(clock)));
+  LoadReport& report = service->load_report_;
+  POS_ASSIGN_OR_RETURN(std::optional<CheckedSnapshot> snapshot,
+                       LoadCheckedSnapshot(store, kSnapshotName, kSnapshotFormat, &report.snapshot_refused));
+  if (snapshot.has_value()) {
+    Status decoded = service->register_.DecodeState(snapshot->state);
+    if (decoded.ok()) {
+      service->head_ = snapshot->head;
+      report.from_snapshot = true;
+    } else {
+      report.snapshot_refused = "damaged: " + decoded.message();
+    }
+  }
   Status applied;
-  POS_RETURN_IF_ERROR(store.ScanOrigin(store.node_id(), 1, [&](uint64_t seq, std::string_view bytes) {
+  POS_RETURN_IF_ERROR(store.ScanOrigin(store.node_id(), service->head_.origin_seq + 1,
+                                       [&](uint64_t seq, std::string_view bytes) {
     auto event = EventView::Parse(bytes);
-    applied = event.ok() ? service->register_.Apply(*event) : event.status();
+    applied = event.ok() ? service->ApplyOwn(*event) : event.status();
     if (!applied.ok()) applied = applied.WithContext("loading the register at local sequence " + std::to_string(seq));
+    ++report.replayed_events;
     return applied.ok();
   }));
   POS_RETURN_IF_ERROR(applied);
+  if (report.replayed_events >= kSnapshotAfterEvents) POS_RETURN_IF_ERROR(service->SaveSnapshot());
   POS_ASSIGN_OR_RETURN(DeviceBinding binding, DeviceBinding::Load(store));
   POS_ASSIGN_OR_RETURN(MachineIdentity machine, ReadMachineIdentity());
   service->hardware_status_ = binding.Check(machine);
@@ -90,9 +111,24 @@ Status RegisterService::AppendAndApply(AppendBatch batch) {
   }
   for (const std::string& bytes : sealed.events) {
     POS_ASSIGN_OR_RETURN(EventView event, EventView::Parse(bytes));
-    POS_RETURN_IF_ERROR(register_.Apply(event));
+    POS_RETURN_IF_ERROR(ApplyOwn(event));
   }
   return Status::Ok();
+}
+
+Status RegisterService::ApplyOwn(const EventView& event) {
+  POS_RETURN_IF_ERROR(register_.Apply(event));
+  if (event.origin() == store_.node_id()) {
+    head_.origin_seq = event.origin_seq();
+    head_.hash.assign(event.hash());
+  }
+  return Status::Ok();
+}
+
+Status RegisterService::SaveSnapshot() {
+  std::string state;
+  register_.EncodeState(state);
+  return store_.PutSnapshot(kSnapshotName, EncodeSnapshot(kSnapshotFormat, head_, state));
 }
 
 Status RegisterService::Commit(Result<AppendBatch> decision, const Actor& actor, Permission permission,

@@ -23,6 +23,7 @@
 #include "domain/fiscal_module.h"
 #include "domain/receipt_handover.h"
 #include "domain/register.h"
+#include "domain/till_snapshot.h"
 #include "engine/clock.h"
 #include "engine/event_store.h"
 #include "projections/catalog.h"
@@ -38,10 +39,25 @@ struct Approval {
 
 class RegisterService {
  public:
-  // Replays this till's own events into a fresh Register. `runner` must have the
+  // Builds the register from its start-up snapshot ("snapshot/register",
+  // domain/till_snapshot.h) plus this till's own events after it, or, when the
+  // snapshot is missing, stale or damaged, by replaying all of them; after a
+  // replay of many events it writes a new snapshot. `runner` must have the
   // catalog projection registered and caught up.
   static Result<std::unique_ptr<RegisterService>> Load(EventStore& store, ProjectionRunner& runner,
                                                        std::shared_ptr<Clock> clock = DefaultClock());
+  static constexpr std::string_view kSnapshotName = "register";
+  // How Load built the state.
+  struct LoadReport {
+    bool from_snapshot = false;
+    std::string snapshot_refused;  // why the snapshot was not used ("missing", "stale: ...", "damaged: ...")
+    uint64_t replayed_events = 0;  // own events applied after the snapshot (all of them without one)
+  };
+  const LoadReport& load_report() const { return load_report_; }
+  // Writes the state as the start-up snapshot, naming the last own event applied
+  // (a clean shutdown's step). With pipelining, that event may not be durable yet:
+  // a later Load then finds the log without it and replays in full.
+  Status SaveSnapshot();
 
   const Register& state() const { return register_; }
   // Ok, or why this till may not sell here (its store is bound to other hardware).
@@ -112,8 +128,13 @@ class RegisterService {
   Status AddFiscalUpdate(Result<AppendBatch>& decision, const std::string& receipt_id,
                          const std::string& process_data);
 
+  // Applies one own committed event to the register and notes it as the head.
+  Status ApplyOwn(const EventView& event);
+
   EventStore& store_;
   ProjectionRunner& runner_;
+  SnapshotHead head_;  // the last own event applied to register_
+  LoadReport load_report_;
   std::shared_ptr<Clock> clock_;
   Register register_;
   Status hardware_status_;

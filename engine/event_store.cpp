@@ -290,6 +290,44 @@ EventStore::~EventStore() {
   }
 }
 
+Result<std::optional<std::string>> EventStore::GetSnapshot(std::string_view name) const {
+  const std::string key = std::string(layout::kMetaSnapshotPrefix) + std::string(name);
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), families_.meta, key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Status::IoError("reading snapshot " + std::string(name) + ": " + s.ToString());
+  return std::optional<std::string>(std::move(value));
+}
+
+Status EventStore::PutSnapshot(std::string_view name, std::string_view value) {
+  const std::string key = std::string(layout::kMetaSnapshotPrefix) + std::string(name);
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  rocksdb::Status s = db_->Put(options, families_.meta, key, rocksdb::Slice(value.data(), value.size()));
+  if (!s.ok()) return Status::IoError("writing snapshot " + std::string(name) + ": " + s.ToString());
+  return Status::Ok();
+}
+
+Status EventStore::DeleteSnapshot(std::string_view name) {
+  const std::string key = std::string(layout::kMetaSnapshotPrefix) + std::string(name);
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  rocksdb::Status s = db_->Delete(options, families_.meta, key);
+  if (!s.ok()) return Status::IoError("deleting snapshot " + std::string(name) + ": " + s.ToString());
+  return Status::Ok();
+}
+
+Status EventStore::FlushMemtables() {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  {
+    std::lock_guard lock(projection_mutex_);
+    handles = all_handles_;
+  }
+  rocksdb::Status flushed = db_->Flush(rocksdb::FlushOptions(), handles);
+  if (!flushed.ok()) return Status::IoError("flushing the memtables of " + path_ + ": " + flushed.ToString());
+  return Status::Ok();
+}
+
 Result<AppendReceipt> EventStore::Append(AppendBatch batch) {
   POS_ASSIGN_OR_RETURN(GroupCommitWriter::Submitted submitted, writer_->Submit(std::move(batch)));
   return submitted.durable.get();

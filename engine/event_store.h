@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -177,6 +178,16 @@ class EventStore {
   Result<rocksdb::ColumnFamilyHandle*> ProjectionFamily(std::string_view name, bool create);
   // Drops and recreates a projection family (used for rebuilds).
   Result<rocksdb::ColumnFamilyHandle*> ResetProjectionFamily(std::string_view name);
+  // Start-up snapshots in the meta family, under layout::kMetaSnapshotPrefix +
+  // `name` (derived state a reader checks against the log; never an event).
+  // Put is durable (synced) when it returns.
+  Result<std::optional<std::string>> GetSnapshot(std::string_view name) const;
+  Status PutSnapshot(std::string_view name, std::string_view value);
+  Status DeleteSnapshot(std::string_view name);
+
+  // Writes every family's memtables to table files, so the next Open has no
+  // write-ahead log to replay (a clean shutdown's last step; after a rebuild).
+  Status FlushMemtables();
 
  private:
   EventStore() = default;

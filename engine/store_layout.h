@@ -35,6 +35,9 @@ inline constexpr std::string_view kMetaHeadPrefix = "head/";              // + o
 // An origin received filtered (sync modes, docs/sync.md): the highest origin_seq
 // held of it and that event's hash. Such an origin has no "head/" entry.
 inline constexpr std::string_view kMetaFilteredHeadPrefix = "fhead/";     // + origin: seq u64 BE + hash 32 B
+// Start-up snapshots (domain/till_snapshot.h): derived state of this node at a
+// position of its own chain, never trusted beyond what the log proves.
+inline constexpr std::string_view kMetaSnapshotPrefix = "snapshot/";      // + name: format of its owner
 
 inline std::string LogKey(uint64_t local_seq) { return BigEndian64(local_seq); }
 

@@ -96,6 +96,15 @@ class Projection {
   virtual std::string_view Name() const = 0;
   virtual uint32_t Version() const = 0;
   virtual Status Apply(const EventView& event, ProjectionState& state) = 0;
+  // A projection may keep what Apply folded in memory (e.g. receipts still open)
+  // and write it here: the runner calls FinishChunk after the last Apply of a
+  // chunk, before it commits the chunk's batch with the checkpoint, so whatever
+  // FinishChunk writes is committed together with the events it reflects. After
+  // FinishChunk nothing may be kept in memory that the batch does not hold.
+  virtual Status FinishChunk(ProjectionState& /*state*/) { return Status::Ok(); }
+  // The runner drops the chunk in progress (an Apply failed, or the write did):
+  // forget what was kept in memory for it.
+  virtual void AbandonChunk() {}
 };
 
 using ProjectionFactory = std::function<std::unique_ptr<Projection>()>;

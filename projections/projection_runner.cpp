@@ -115,20 +115,33 @@ Status ProjectionRunner::ApplyRange(const std::vector<Entry*>& entries, uint64_t
     return Status::Ok();
   }
   const uint64_t total = to - from + 1;
-  std::vector<std::pair<uint64_t, std::string>> chunk;
-  chunk.reserve(options_.events_per_batch);
+  // The chunk's event bytes live in `bytes`, whose strings are reused from chunk
+  // to chunk (assign keeps their capacity), so a long replay allocates only
+  // while the first chunks grow them. Each event is parsed once per chunk, for
+  // every projection.
+  std::vector<std::string> bytes(options_.events_per_batch);
+  Chunk chunk;
+  chunk.seqs.reserve(options_.events_per_batch);
+  chunk.events.reserve(options_.events_per_batch);
   Status apply_status;
   uint64_t done = 0;
   auto flush = [&]() -> Status {
+    for (size_t i = 0; i < chunk.seqs.size(); ++i) {
+      auto view = EventView::Parse(bytes[i]);
+      if (!view.ok()) return view.status().WithContext("projections at local sequence " + std::to_string(chunk.seqs[i]));
+      chunk.events.push_back(*view);
+    }
     for (Entry* entry : entries) POS_RETURN_IF_ERROR(ApplyChunk(*entry, chunk));
-    done += chunk.size();
-    chunk.clear();
+    done += chunk.seqs.size();
+    chunk.seqs.clear();
+    chunk.events.clear();
     if (progress) progress(done, total);
     return Status::Ok();
   };
-  Status scan = store_.ScanLog(from, to, [&](uint64_t seq, std::string_view bytes) {
-    chunk.emplace_back(seq, std::string(bytes));
-    if (chunk.size() >= options_.events_per_batch) {
+  Status scan = store_.ScanLog(from, to, [&](uint64_t seq, std::string_view event_bytes) {
+    bytes[chunk.seqs.size()].assign(event_bytes);
+    chunk.seqs.push_back(seq);
+    if (chunk.seqs.size() >= options_.events_per_batch) {
       apply_status = flush();
       if (!apply_status.ok()) return false;
     }
@@ -136,32 +149,46 @@ Status ProjectionRunner::ApplyRange(const std::vector<Entry*>& entries, uint64_t
   });
   POS_RETURN_IF_ERROR(scan);
   POS_RETURN_IF_ERROR(apply_status);
-  if (!chunk.empty()) POS_RETURN_IF_ERROR(flush());
+  if (!chunk.seqs.empty()) POS_RETURN_IF_ERROR(flush());
   return Status::Ok();
 }
 
-Status ProjectionRunner::ApplyChunk(Entry& entry, const std::vector<std::pair<uint64_t, std::string>>& events) {
+Status ProjectionRunner::ApplyChunk(Entry& entry, const Chunk& chunk) {
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   ProjectionState state(store_.db(), entry.family, &batch);
+  Projection& projection = *entry.projection;
   uint64_t applied = entry.checkpoint;
-  for (const auto& [seq, bytes] : events) {
+  for (size_t i = 0; i < chunk.seqs.size(); ++i) {
+    const uint64_t seq = chunk.seqs[i];
     if (seq <= applied) continue;
-    auto view = EventView::Parse(bytes);
-    if (!view.ok()) {
-      return view.status().WithContext("projection " + std::string(entry.projection->Name()) +
-                                       " at local sequence " + std::to_string(seq));
-    }
-    Status s = entry.projection->Apply(*view, state);
+    Status s = projection.Apply(chunk.events[i], state);
     if (!s.ok()) {
-      return s.WithContext("projection " + std::string(entry.projection->Name()) + " applying local sequence " +
+      projection.AbandonChunk();
+      return s.WithContext("projection " + std::string(projection.Name()) + " applying local sequence " +
                            std::to_string(seq));
     }
     applied = seq;
   }
   if (applied == entry.checkpoint) return Status::Ok();
-  POS_RETURN_IF_ERROR(FromRocks(batch.Put(entry.family, kCheckpointKey, BigEndian64(applied)), "staging checkpoint"));
-  POS_RETURN_IF_ERROR(FromRocks(store_.db()->Write(rocksdb::WriteOptions(), batch.GetWriteBatch()),
-                                "writing projection " + std::string(entry.projection->Name())));
+  Status finished = projection.FinishChunk(state);
+  if (finished.ok()) {
+    finished = FromRocks(batch.Put(entry.family, kCheckpointKey, BigEndian64(applied)), "staging checkpoint");
+  }
+  if (finished.ok()) {
+    // Without the write-ahead log: a projection's state and checkpoint live in its
+    // own family, which RocksDB flushes as a prefix of its batches, so after a crash
+    // the family is at an earlier checkpoint (never half applied) and CatchUp
+    // re-applies from there. Clean closes flush (EventStore::FlushMemtables, and
+    // RocksDB flushes unlogged data on close).
+    rocksdb::WriteOptions unlogged;
+    unlogged.disableWAL = true;
+    finished = FromRocks(store_.db()->Write(unlogged, batch.GetWriteBatch()),
+                         "writing projection " + std::string(projection.Name()));
+  }
+  if (!finished.ok()) {
+    projection.AbandonChunk();
+    return finished;
+  }
   {
     std::lock_guard lock(mutex_);
     entry.checkpoint = applied;

@@ -85,7 +85,12 @@ class ProjectionRunner {
   Status ResetEntry(Entry& entry);
   // Applies log events (entry.checkpoint, to] to the given entries.
   Status ApplyRange(const std::vector<Entry*>& entries, uint64_t to, const ProgressCallback& progress);
-  Status ApplyChunk(Entry& entry, const std::vector<std::pair<uint64_t, std::string>>& events);
+  // Events of one chunk, parsed once for every projection: events[i] is at local sequence seqs[i].
+  struct Chunk {
+    std::vector<uint64_t> seqs;
+    std::vector<EventView> events;
+  };
+  Status ApplyChunk(Entry& entry, const Chunk& chunk);
   Entry* Find(std::string_view name);
   const Entry* Find(std::string_view name) const;
   void TailLoop();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/bytes.h"
+#include "projections/cbor_writer.h"
 #include "events/event_types.h"
 #include "events/receipts_generated.h"
 
@@ -111,31 +112,66 @@ void Field(const json& j, const char* key, T& out) {
 // Payment: ty type label, am amount, rf reference.
 // Tax line: r rate, bp basis points, g gross, n net, t tax.
 std::string Encode(const JournalReceipt& r) {
-  json lines = json::array();
+  std::string out;
+  out.reserve(256 + 96 * r.lines.size());
+  CborWriter w(out);
+  w.Map(23);
+  w.Key("t"); w.Text(r.till);
+  w.Key("id"); w.Text(r.receipt_id);
+  w.Key("s"); w.Unsigned(static_cast<uint8_t>(r.status));
+  w.Key("n"); w.Unsigned(r.number);
+  w.Key("co"); w.Unsigned(r.cancel_ordinal);
+  w.Key("ob"); w.Text(r.opened_by);
+  w.Key("c"); w.Text(r.cashier);
+  w.Key("tr"); w.Bool(r.training);
+  w.Key("oa"); w.Signed(r.opened_at_us);
+  w.Key("ca"); w.Signed(r.closed_at_us);
+  w.Key("rn"); w.Unsigned(r.refund_of_number);
+  w.Key("rt"); w.Text(r.refund_of_till);
+  w.Key("l"); w.Array(r.lines.size());
   for (const JournalLine& l : r.lines) {
-    lines.push_back({{"no", l.line_no}, {"a", l.article_code}, {"nm", l.name}, {"g", l.group}, {"q", l.quantity},
-                     {"u", l.unit_price}, {"d", l.discount}, {"v", l.voided}, {"po", l.price_overridden},
-                     {"r", l.tax_rate}, {"bp", l.tax_basis_points}});
+    w.Map(11);
+    w.Key("no"); w.Unsigned(l.line_no);
+    w.Key("a"); w.Text(l.article_code);
+    w.Key("nm"); w.Text(l.name);
+    w.Key("g"); w.Text(l.group);
+    w.Key("q"); w.Signed(l.quantity);
+    w.Key("u"); w.Signed(l.unit_price);
+    w.Key("d"); w.Signed(l.discount);
+    w.Key("v"); w.Bool(l.voided);
+    w.Key("po"); w.Bool(l.price_overridden);
+    w.Key("r"); w.Text(l.tax_rate);
+    w.Key("bp"); w.Unsigned(l.tax_basis_points);
   }
-  json payments = json::array();
+  w.Key("rd"); w.Signed(r.receipt_discount);
+  w.Key("p"); w.Array(r.payments.size());
   for (const JournalPayment& p : r.payments) {
-    payments.push_back({{"ty", p.type}, {"am", p.amount}, {"rf", p.reference}});
+    w.Map(3);
+    w.Key("ty"); w.Text(p.type);
+    w.Key("am"); w.Signed(p.amount);
+    w.Key("rf"); w.Text(p.reference);
   }
-  json tax = json::array();
+  w.Key("to"); w.Signed(r.total);
+  w.Key("ch"); w.Signed(r.change);
+  w.Key("tx"); w.Array(r.tax_lines.size());
   for (const TaxFigures& t : r.tax_lines) {
-    tax.push_back({{"r", t.tax_rate}, {"bp", t.basis_points}, {"g", t.gross}, {"n", t.net}, {"t", t.tax}});
+    w.Map(5);
+    w.Key("r"); w.Text(t.tax_rate);
+    w.Key("bp"); w.Unsigned(t.basis_points);
+    w.Key("g"); w.Signed(t.gross);
+    w.Key("n"); w.Signed(t.net);
+    w.Key("t"); w.Signed(t.tax);
   }
-  json kept = json::object();
-  for (const auto& [type, amount] : r.kept) kept[type] = amount;
-  const json j = {{"t", r.till}, {"id", r.receipt_id}, {"s", static_cast<uint8_t>(r.status)}, {"n", r.number},
-                  {"co", r.cancel_ordinal}, {"ob", r.opened_by}, {"c", r.cashier}, {"tr", r.training},
-                  {"oa", r.opened_at_us}, {"ca", r.closed_at_us}, {"rn", r.refund_of_number},
-                  {"rt", r.refund_of_till}, {"l", std::move(lines)}, {"rd", r.receipt_discount},
-                  {"p", std::move(payments)}, {"to", r.total}, {"ch", r.change}, {"tx", std::move(tax)},
-                  {"k", std::move(kept)}, {"lc", r.line_count}, {"vl", r.voided_lines}, {"cr", r.cancel_reason},
-                  {"cb", r.cancel_approved_by}};
-  const std::vector<uint8_t> bytes = json::to_cbor(j);
-  return std::string(bytes.begin(), bytes.end());
+  w.Key("k"); w.Map(r.kept.size());
+  for (const auto& [type, amount] : r.kept) {
+    w.Key(type);
+    w.Signed(amount);
+  }
+  w.Key("lc"); w.Unsigned(r.line_count);
+  w.Key("vl"); w.Unsigned(r.voided_lines);
+  w.Key("cr"); w.Text(r.cancel_reason);
+  w.Key("cb"); w.Text(r.cancel_approved_by);
+  return out;
 }
 
 Result<JournalReceipt> Decode(std::string_view key, std::string_view value) {
@@ -349,19 +385,33 @@ bool Fold(const EventView& event, EventType type, JournalReceipt& r) {
 
 }  // namespace
 
+const std::string& ReceiptJournalProjection::TillOf(const EventView& event) {
+  if (event.origin() != last_origin_) {
+    last_origin_.assign(event.origin());
+    last_till_ = ToHex(event.origin());
+  }
+  return last_till_;
+}
+
 Status ReceiptJournalProjection::Apply(const EventView& event, ProjectionState& state) {
   const auto type = static_cast<EventType>(event.type());
   // A parked receipt keeps its lines and cashier: nothing to record.
   if (!IsReceiptEvent(type) || type == EventType::kReceiptParked) return Status::Ok();
   constexpr std::string_view kStreamPrefix = "receipt/";
   if (!event.stream().starts_with(kStreamPrefix)) return state.AddToCounter("orphan_events", 1);
-  const std::string till = ToHex(event.origin());
-  const std::string open_key = Slash("open/" + till, event.stream().substr(kStreamPrefix.size()));
+  const std::string& till = TillOf(event);
+  std::string open_key = "open/";
+  open_key.append(till).push_back('/');
+  open_key.append(event.stream().substr(kStreamPrefix.size()));
 
   if (type == EventType::kReceiptOpened) {
     const auto* p = event.PayloadAs<fb::ReceiptOpened>();
     if (p == nullptr) return Malformed(event);
-    JournalReceipt r;
+    // A receipt's stream starts with its one ReceiptOpened, so no record of it is
+    // stored yet unless this chunk already holds one (then it keeps its flag).
+    OpenReceipt& open = open_[open_key];
+    open.receipt = JournalReceipt{};
+    JournalReceipt& r = open.receipt;
     r.till = till;
     r.receipt_id = Str(p->receipt_id());
     r.opened_by = Str(p->cashier());
@@ -370,27 +420,38 @@ Status ReceiptJournalProjection::Apply(const EventView& event, ProjectionState& 
     r.opened_at_us = event.wall_time_us();
     r.refund_of_number = p->refund_of_number();
     r.refund_of_till = Str(p->refund_of_till());
-    return state.Put(open_key, Encode(r));
+    return Status::Ok();
   }
 
-  POS_ASSIGN_OR_RETURN(auto stored, state.Get(open_key));
-  if (!stored.has_value()) return state.AddToCounter("orphan_events", 1);
+  auto it = open_.find(open_key);
+  if (it == open_.end()) {
+    POS_ASSIGN_OR_RETURN(auto stored, state.Get(open_key));
+    if (!stored.has_value()) return state.AddToCounter("orphan_events", 1);
+    POS_ASSIGN_OR_RETURN(JournalReceipt r, Decode(open_key, *stored));
+    it = open_.emplace(open_key, OpenReceipt{std::move(r), /*stored=*/true}).first;
+  }
+  OpenReceipt& open = it->second;
+  auto finish = [&]() -> Status {
+    const bool stored = open.stored;
+    open_.erase(it);
+    return stored ? state.Delete(open_key) : Status::Ok();
+  };
   if (type == EventType::kReceiptHandedOver) {
     // Parked to the site: finished here; the till taking it over journals it as its own receipt.
     POS_RETURN_IF_ERROR(state.AddToCounter("count/handed_over/" + till, 1));
-    return state.Delete(open_key);
+    return finish();
   }
-  POS_ASSIGN_OR_RETURN(JournalReceipt r, Decode(open_key, *stored));
+  JournalReceipt& r = open.receipt;
   if (!Fold(event, type, r)) return Malformed(event);
 
   switch (r.status) {
     case JournalStatus::kOpen:
-      return state.Put(open_key, Encode(r));
+      return Status::Ok();  // written by FinishChunk if still open then
     case JournalStatus::kClosed: {
       const std::string day = UtcDay(r.closed_at_us);
       POS_RETURN_IF_ERROR(state.Put(NumberKey("receipt", till, r.number), Encode(r)));
       POS_RETURN_IF_ERROR(state.Put(NumberKey("date/" + day, till, r.number), r.receipt_id));
-      return state.Delete(open_key);
+      return finish();
     }
     case JournalStatus::kCancelled: {
       const std::string counter = "count/cancelled/" + till;
@@ -400,11 +461,19 @@ Status ReceiptJournalProjection::Apply(const EventView& event, ProjectionState& 
       const std::string day = UtcDay(r.closed_at_us);
       POS_RETURN_IF_ERROR(state.Put(NumberKey("cancelled", till, r.cancel_ordinal), Encode(r)));
       POS_RETURN_IF_ERROR(state.Put(NumberKey("cancelled_date/" + day, till, r.cancel_ordinal), r.receipt_id));
-      return state.Delete(open_key);
+      return finish();
     }
   }
   return Status::Ok();
 }
+
+Status ReceiptJournalProjection::FinishChunk(ProjectionState& state) {
+  for (const auto& [key, open] : open_) POS_RETURN_IF_ERROR(state.Put(key, Encode(open.receipt)));
+  open_.clear();
+  return Status::Ok();
+}
+
+void ReceiptJournalProjection::AbandonChunk() { open_.clear(); }
 
 // ---- Queries ----------------------------------------------------------------
 

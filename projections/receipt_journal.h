@@ -24,9 +24,10 @@
 //   "orphan_events"                              -> u64 BE counter
 //   "count/handed_over/<till>"                   -> u64 BE: receipts the till parked to the
 //                                                   site (ReceiptHandedOver ends them here)
-// Record: a JournalReceipt as CBOR (RFC 8949, via nlohmann_json) of a map with
-// short field names; the field names are listed in receipt_journal.cpp next to
-// the encoder. Unknown fields are ignored on decoding, missing ones take their
+// Record: a JournalReceipt as CBOR (RFC 8949) of a map with short field names,
+// written by CborWriter and read with nlohmann_json; the field names are listed
+// in receipt_journal.cpp next to the encoder. A record is written once per
+// receipt and chunk, not per event (ReceiptJournalProjection::OpenReceipt). Unknown fields are ignored on decoding, missing ones take their
 // defaults, so Version() only needs a bump when a meaning changes.
 #pragma once
 
@@ -35,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "projections/projection.h"
@@ -133,6 +135,24 @@ class ReceiptJournalProjection final : public Projection {
   std::string_view Name() const override { return kName; }
   uint32_t Version() const override { return 1; }
   Status Apply(const EventView& event, ProjectionState& state) override;
+  // Writes the receipts still open at the chunk's end ("open/..." records).
+  Status FinishChunk(ProjectionState& state) override;
+  void AbandonChunk() override;
+
+ private:
+  // A receipt open within the chunk in progress: its events are folded here and
+  // its record is written once, when it closes (or is cancelled, or handed over)
+  // or, if still open, by FinishChunk, instead of read, decoded, re-encoded and
+  // written per event.
+  struct OpenReceipt {
+    JournalReceipt receipt;
+    bool stored = false;  // an "open/..." record of it is committed (from an earlier chunk)
+  };
+  const std::string& TillOf(const EventView& event);
+
+  std::unordered_map<std::string, OpenReceipt> open_;  // by "open/<till>/<receipt id>" key
+  std::string last_origin_;  // TillOf's cache: the last origin seen and its hex
+  std::string last_till_;
 };
 
 // Queries over the journal's committed state. `till` is a node id in hex (either case).

@@ -574,6 +574,12 @@ TEST_F(DaemonTest, ServesSalesOverZeroMqSurvivesGarbageAndStopsOnSigterm) {
 }
 
 TEST_F(DaemonTest, SigkillMidSaleLosesNoAcknowledgedCloseAndNumberingContinues) {
+  // A clean stop first leaves the register's start-up snapshot: the restart after
+  // the kill starts from it and must replay what the killed daemon sold after it.
+  Start();
+  ASSERT_EQ(kill(pid_, SIGTERM), 0);
+  ASSERT_TRUE(WIFEXITED(WaitExit(pid_, std::chrono::seconds(10)))) << Log();
+  pid_ = -1;
   Start();
   std::map<uint64_t, std::string> acknowledged;  // number -> receipt id
   std::atomic<bool> stop{false};
@@ -621,6 +627,8 @@ TEST_F(DaemonTest, SigkillMidSaleLosesNoAcknowledgedCloseAndNumberingContinues) 
     ASSERT_TRUE(runner.CatchUp().ok());
     auto service = RegisterService::Load(**store, runner);
     ASSERT_TRUE(service.ok());
+    EXPECT_TRUE((*service)->load_report().from_snapshot) << (*service)->load_report().snapshot_refused;
+    EXPECT_GT((*service)->load_report().replayed_events, 0u) << "the killed daemon's sales come from the log";
     for (uint64_t number = 1; number <= last; ++number) {
       EXPECT_NE((*service)->state().FindClosed(number), nullptr) << "gap at receipt number " << number;
     }

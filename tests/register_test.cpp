@@ -1304,6 +1304,115 @@ TEST_F(RegisterTest, NumbersContinueDenselyAcrossRestarts) {
   EXPECT_EQ(svc_->state().FindClosed(4)->lines[0].article_code, "1002");
 }
 
+
+// ---------------------------------------------------------------------------
+// Start-up snapshot (domain/till_snapshot.h)
+
+// The register's whole state as bytes: two registers are equal when these are.
+std::string StateBytes(const RegisterService& service) {
+  std::string bytes;
+  service.state().EncodeState(bytes);
+  return bytes;
+}
+
+TEST_F(RegisterTest, StartsFromItsSnapshotPlusTheEventsAfterItAndEqualsAFullReplay) {
+  ASSERT_NO_FATAL_FAILURE(SignOn("anna", "1111"));
+  for (int i = 0; i < 3; ++i) SellCoffee();
+  const std::string parked = Open();
+  Add(parked, "1003", 2);
+  ASSERT_TRUE(svc_->Park(parked).ok());
+  const std::string refund = [&] {
+    auto id = svc_->Open(Sam(), 2);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : std::string();
+  }();
+  Add(refund, "1001", -1);
+  Pay(refund, Cash(-250));
+  Close(refund);
+  ASSERT_TRUE(svc_->CashMovement(true, 5000, "float", Sam()).ok());
+  ASSERT_TRUE(svc_->SaveSnapshot().ok());
+  const uint64_t snapshot_seq = Seq();
+
+  // After the snapshot: more sales, a receipt left open, a cancellation.
+  SellCoffee();
+  const std::string open = Open();
+  Add(open, "1002", 3);
+  const std::string cancelled = Open();
+  Add(cancelled, "1004", 1);
+  ASSERT_TRUE(svc_->Cancel(cancelled, "changed mind", Sam()).ok());
+  const std::string live = StateBytes(*svc_);
+  const uint64_t after = Seq() - snapshot_seq;
+
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_TRUE(svc_->load_report().from_snapshot) << svc_->load_report().snapshot_refused;
+  EXPECT_EQ(svc_->load_report().replayed_events, after) << "only the own events after the snapshot";
+  EXPECT_EQ(StateBytes(*svc_), live);
+
+  ASSERT_TRUE(store_->DeleteSnapshot(RegisterService::kSnapshotName).ok());
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_FALSE(svc_->load_report().from_snapshot);
+  EXPECT_EQ(svc_->load_report().snapshot_refused, "missing");
+  EXPECT_EQ(StateBytes(*svc_), live) << "a full replay builds the same state";
+  EXPECT_EQ(SellCoffee(), 6u);
+}
+
+TEST_F(RegisterTest, StaleOrDamagedSnapshotsAreRefusedAndTheFullHistoryReplayed) {
+  ASSERT_NO_FATAL_FAILURE(SignOn("anna", "1111"));
+  for (int i = 0; i < 4; ++i) SellCoffee();
+  // The state after four receipts: trusted with a head it does not belong to, it
+  // would lose the four receipts sold after it.
+  const std::string early_state = StateBytes(*svc_);
+  for (int i = 0; i < 4; ++i) SellCoffee();
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  const std::string truth = StateBytes(*svc_);
+  const uint64_t own_events = svc_->load_report().replayed_events;
+  ASSERT_EQ(svc_->state().last_receipt_number(), 8u);
+  ASSERT_NE(early_state, truth);
+
+  auto head_event = store_->ReadEvent(Seq());
+  ASSERT_TRUE(head_event.ok());
+  auto head_view = EventView::Parse(*head_event);
+  ASSERT_TRUE(head_view.ok());
+  ASSERT_EQ(head_view->origin(), store_->node_id());
+  const uint64_t head_seq = head_view->origin_seq();
+  const std::string head_hash(head_view->hash());
+
+  struct Case {
+    std::string name;
+    std::string bytes;
+    std::string refused;  // the start of the reason
+  };
+  const std::vector<Case> cases = {
+      {"names an event beyond the log", EncodeSnapshot(1, {head_seq + 5, std::string(32, 'x')}, early_state),
+       "stale: it names own event"},
+      {"names a held event with another hash", EncodeSnapshot(1, {head_seq, std::string(32, 'x')}, early_state),
+       "stale: own event"},
+      {"is cut short", EncodeSnapshot(1, {head_seq, head_hash}, truth.substr(0, truth.size() / 2)),
+       "damaged: the register snapshot does not decode"},
+      {"has trailing bytes", EncodeSnapshot(1, {head_seq, head_hash}, truth + "x"),
+       "damaged: the register snapshot does not decode"},
+      {"is of another format", EncodeSnapshot(99, {head_seq, head_hash}, truth), "damaged: format 99"},
+      {"is garbage", "garbage", "damaged: 7 bytes"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("a snapshot that " + c.name);
+    ASSERT_TRUE(store_->PutSnapshot(RegisterService::kSnapshotName, c.bytes).ok());
+    ASSERT_NO_FATAL_FAILURE(Reopen());
+    EXPECT_FALSE(svc_->load_report().from_snapshot);
+    EXPECT_EQ(svc_->load_report().snapshot_refused.rfind(c.refused, 0), 0u) << svc_->load_report().snapshot_refused;
+    EXPECT_EQ(svc_->load_report().replayed_events, own_events) << "the whole history";
+    EXPECT_EQ(StateBytes(*svc_), truth);
+    EXPECT_EQ(svc_->state().last_receipt_number(), 8u);
+  }
+  // And a sound one is used again: the head proved, nothing after it.
+  ASSERT_TRUE(store_->PutSnapshot(RegisterService::kSnapshotName,
+                                  EncodeSnapshot(1, {head_seq, head_hash}, truth)).ok());
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_TRUE(svc_->load_report().from_snapshot) << svc_->load_report().snapshot_refused;
+  EXPECT_EQ(svc_->load_report().replayed_events, 0u);
+  EXPECT_EQ(SellCoffee(), 9u);
+}
+
 // The child: opens the store, loads the register and closes receipts until it is
 // killed, writing each acknowledged receipt number to `fd`.
 int SellUntilKilled(const std::string& path, int fd) {

@@ -30,6 +30,7 @@
 #include "domain/fiscal/tse_log_message.h"
 #include "domain/master_data_service.h"
 #include "domain/register_service.h"
+#include "domain/till_snapshot.h"
 #include "engine/bytes.h"
 #include "engine/pin_hash.h"
 #include "engine/sha256.h"
@@ -301,6 +302,66 @@ TEST_F(TseTest, CountersNeverGoBelowTheEventLogWhenTheTseStateIsRolledBack) {
   const auto* last = finished.back().view().PayloadAs<fb::TseTransactionFinished>();
   EXPECT_EQ(last->transaction_number(), 3u);
   EXPECT_EQ(last->signature_counter(), 15u);
+}
+
+// The TSE module's start-up snapshot ("snapshot/tse", domain/till_snapshot.h):
+// used only when its head is an own event the log holds with that hash and it
+// names this TSE; otherwise the counters come from a scan of the whole log.
+TEST_F(TseTest, CountersComeFromAProvenSnapshotOfThisTseAndElseFromTheWholeLog) {
+  const std::string state = TseDir() + "/state.json";
+  std::filesystem::copy_file(state, dir_.Sub("state.backup"));
+  Sell();
+  Sell();  // counters 1..10, transactions 1..2
+  auto head_bytes = store_->ReadEvent(store_->LastSequence());
+  ASSERT_TRUE(head_bytes.ok());
+  auto head = EventView::Parse(*head_bytes);
+  ASSERT_TRUE(head.ok());
+  ASSERT_EQ(head->origin(), store_->node_id());
+  const SnapshotHead proven{head->origin_seq(), std::string(head->hash())};
+  const std::string serial = Tse().serial_hex();
+  // Counters far above the log's, so a snapshot that is used shows.
+  auto snapshot = [](const SnapshotHead& at, const std::string& tse_serial, uint32_t format = 1) {
+    std::string bytes;
+    SnapshotWriter w(bytes);
+    w.Str(tse_serial);
+    w.U64(40);  // transaction number
+    w.U64(90);  // signature counter
+    w.Bool(false);
+    return EncodeSnapshot(format, at, bytes);
+  };
+  struct Case {
+    std::string name;
+    std::string bytes;
+  };
+  const std::vector<Case> refused = {
+      {"names another TSE", snapshot(proven, std::string(serial.size(), '0'))},
+      {"names its head with another hash", snapshot({proven.origin_seq, std::string(32, 'x')}, serial)},
+      {"names an event beyond the log", snapshot({proven.origin_seq + 3, proven.hash}, serial)},
+      {"is of another format", snapshot(proven, serial, 7)},
+      {"is cut short", snapshot(proven, serial).substr(0, 4 + 8 + 32 + 10)},
+  };
+  for (const Case& c : refused) {
+    SCOPED_TRACE("a snapshot that " + c.name);
+    // The TSE's own state rolled back: only the log (or a snapshot) knows the counters.
+    svc_.reset();
+    till_.reset();
+    std::filesystem::copy_file(dir_.Sub("state.backup"), state, std::filesystem::copy_options::overwrite_existing);
+    for (const auto& entry : std::filesystem::directory_iterator(TseDir() + "/log")) std::filesystem::remove(entry);
+    ASSERT_TRUE(store_->PutSnapshot("tse", c.bytes).ok());
+    ASSERT_NO_FATAL_FAILURE(LoadService());
+    EXPECT_FALSE(till_->module->snapshot_used());
+    EXPECT_EQ(Tse().signature_counter(), 10u);
+    EXPECT_EQ(Tse().last_transaction_number(), 2u);
+  }
+  ASSERT_TRUE(store_->PutSnapshot("tse", snapshot(proven, serial)).ok());
+  ASSERT_NO_FATAL_FAILURE(LoadService());
+  EXPECT_TRUE(till_->module->snapshot_used());
+  EXPECT_EQ(Tse().signature_counter(), 90u);
+  EXPECT_EQ(Tse().last_transaction_number(), 40u);
+  Sell();
+  const auto finished = OfType(EventType::kTseTransactionFinished);
+  ASSERT_EQ(finished.size(), 3u);
+  EXPECT_EQ(finished.back().view().PayloadAs<fb::TseTransactionFinished>()->transaction_number(), 41u);
 }
 
 TEST_F(TseTest, ALostStateWriteIsRepairedFromTheTseLog) {

@@ -5,6 +5,7 @@
 
 #include "domain/fiscal/kassenbeleg.h"
 #include "domain/fiscal/tse_events.h"
+#include "domain/till_snapshot.h"
 #include "engine/bytes.h"
 #include "events/event_view.h"
 #include "events/fiscal_generated.h"
@@ -24,17 +25,51 @@ bool SameTse(const flatbuffers::String* serial, const SoftwareTse& tse) {
 
 std::string TseFiscalModule::TseStream(std::string_view node_id) { return "tse/" + ToHex(node_id); }
 
+namespace {
+
+// The TSE module's start-up snapshot (domain/till_snapshot.h), "snapshot/tse":
+// serial str | highest transaction number u64 | highest signature counter u64 |
+// in outage u8. Valid only for the TSE whose serial it names.
+constexpr std::string_view kSnapshotName = "tse";
+constexpr uint32_t kSnapshotFormat = 1;
+// A Create that scanned at least this many own events writes a new snapshot.
+constexpr uint64_t kSnapshotAfterEvents = 1'000;
+
+}  // namespace
+
 Result<std::unique_ptr<TseFiscalModule>> TseFiscalModule::Create(EventStore& store, SoftwareTse& tse) {
   std::unique_ptr<TseFiscalModule> module(new TseFiscalModule(store, tse));
   uint64_t max_tx = 0;
   uint64_t max_counter = 0;
-  Status scanned;
-  POS_RETURN_IF_ERROR(store.ScanOrigin(store.node_id(), 1, [&](uint64_t, std::string_view bytes) {
+  SnapshotHead head;
+  std::string refused;
+  POS_ASSIGN_OR_RETURN(std::optional<CheckedSnapshot> snapshot,
+                       LoadCheckedSnapshot(store, kSnapshotName, kSnapshotFormat, &refused));
+  if (snapshot.has_value()) {
+    SnapshotReader r(snapshot->state);
+    const std::string serial = r.Str();
+    const uint64_t tx = r.U64();
+    const uint64_t counter = r.U64();
+    const bool outage = r.Bool();
+    if (!r.failed() && r.at_end() && serial == tse.serial_hex()) {
+      head = snapshot->head;
+      max_tx = tx;
+      max_counter = counter;
+      module->in_outage_ = outage;
+    }
+  }
+  module->snapshot_used_ = head.origin_seq != 0;
+  uint64_t scanned = 0;
+  Status scanned_status;
+  POS_RETURN_IF_ERROR(store.ScanOrigin(store.node_id(), head.origin_seq + 1, [&](uint64_t, std::string_view bytes) {
     auto event = EventView::Parse(bytes);
     if (!event.ok()) {
-      scanned = event.status();
+      scanned_status = event.status();
       return false;
     }
+    ++scanned;
+    head.origin_seq = event->origin_seq();
+    head.hash.assign(event->hash());
     switch (static_cast<EventType>(event->type())) {
       case EventType::kTseTransactionStarted:
         if (const auto* p = event->PayloadAs<fb::TseTransactionStarted>(); p != nullptr && !p->outage() && SameTse(p->tse_serial(), tse)) {
@@ -64,8 +99,17 @@ Result<std::unique_ptr<TseFiscalModule>> TseFiscalModule::Create(EventStore& sto
     }
     return true;
   }));
-  POS_RETURN_IF_ERROR(scanned);
+  POS_RETURN_IF_ERROR(scanned_status);
   POS_RETURN_IF_ERROR(tse.RaiseCounters(max_tx, max_counter));
+  if (scanned >= kSnapshotAfterEvents) {
+    std::string state;
+    SnapshotWriter w(state);
+    w.Str(tse.serial_hex());
+    w.U64(max_tx);
+    w.U64(max_counter);
+    w.Bool(module->in_outage_);
+    POS_RETURN_IF_ERROR(store.PutSnapshot(kSnapshotName, EncodeSnapshot(kSnapshotFormat, head, state)));
+  }
   return module;
 }
 

@@ -27,11 +27,16 @@ class TseFiscalModule final : public FiscalModule {
   // Reads the till's own events: whether an outage is open (its tse stream) and
   // the highest transaction number and signature counter in the log, which the
   // TSE's counters are raised to (so they never repeat a value the log holds).
+  // Starts from the start-up snapshot "snapshot/tse" (domain/till_snapshot.h)
+  // when it proves itself against the log and names this TSE's serial, and reads
+  // only the own events after it; after reading many events it writes a new one.
   static Result<std::unique_ptr<TseFiscalModule>> Create(EventStore& store, SoftwareTse& tse);
   static std::string TseStream(std::string_view node_id);  // "tse/<node id hex>"
 
   const std::string& client_id() const { return client_id_; }
   bool in_outage() const { return in_outage_; }
+  // Whether Create started from a snapshot (else it read the whole history).
+  bool snapshot_used() const { return snapshot_used_; }
   SoftwareTse& tse() { return tse_; }
 
   Result<std::vector<NewEvent>> StartReceipt(const std::string& receipt_id, int64_t now_us) override;
@@ -57,6 +62,7 @@ class TseFiscalModule final : public FiscalModule {
   std::string client_id_;
   std::string stream_;
   bool in_outage_ = false;
+  bool snapshot_used_ = false;
 };
 
 // A till's TSE, opened from <store path>/tse and wired as its fiscal module.

@@ -20,6 +20,7 @@ void AddReplayCommand(CLI::App& app, Context& context) {
     ProgressBar bar("replay", !context.options.quiet && !context.options.json);
     Status s = node->runner->Rebuild(*name, [&](uint64_t done, uint64_t total) { bar.Update(done, total); });
     const double seconds = bar.Finish();
+    if (s.ok()) s = node->store->FlushMemtables();  // the next start replays no WAL of the rebuild
     if (!s.ok()) {
       context.Fail(s);
       return;
