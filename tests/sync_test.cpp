@@ -5,6 +5,8 @@
 //   and master data made at one till reaches another's catalog and register;
 // - the hub SIGKILLed mid-sync loses nothing it acknowledged and sync completes
 //   after its restart; a till cut off from the hub keeps selling and catches up;
+// - a receipt parked to the site is taken over by exactly one of two tills racing
+//   for it through the command API, and not at all while the hub is down;
 // - a wrong password and a wrong pinned hub key are refused;
 // - a TCP relay between till and hub records the traffic: no plaintext article name;
 // - bad bytes and a chain gap from a peer are refused and change nothing.
@@ -38,7 +40,9 @@
 #include "engine/bytes.h"
 #include "engine/chain_verifier.h"
 #include "engine/pin_hash.h"
+#include "events/event_types.h"
 #include "events/event_view.h"
+#include "events/handover_generated.h"
 #include "projections/builtin_projections.h"
 #include "projections/catalog.h"
 #include "sync/curve_keys.h"
@@ -483,6 +487,210 @@ TEST_F(SyncTest, HubKilledMidSyncLosesNothingAcknowledgedAndACutOffTillCatchesUp
   EXPECT_EQ(Pos("--data '" + hub_data_ + "' verify").exit_code, 0);
 }
 
+
+// The text a CLI run printed, without its trailing newline.
+std::string Trimmed(const std::string& text) {
+  std::string out = text;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// What the hub's log holds of the hand-over of one source receipt.
+struct HandoverAtHub {
+  int grants = 0;                 // ReceiptClaimGranted for the source's stream
+  int take_overs = 0;             // ReceiptTakenOver naming the source
+  int closed_take_overs = 0;      // receipts that took the source over and were closed
+};
+
+HandoverAtHub ReadHandover(const std::string& data, const std::string& source_receipt_id) {
+  HandoverAtHub out;
+  auto store = EventStore::Open(data);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return out;
+  std::set<std::string> taking_streams;
+  std::map<std::string, int> closes;  // receipt stream -> ReceiptClosed events
+  EXPECT_TRUE((*store)
+                  ->ScanLog(1, UINT64_MAX,
+                            [&](uint64_t, std::string_view bytes) {
+                              auto event = EventView::Parse(bytes);
+                              EXPECT_TRUE(event.ok());
+                              if (!event.ok()) return false;
+                              const auto type = static_cast<EventType>(event->type());
+                              if (type == EventType::kReceiptClaimGranted) {
+                                const auto* p = event->PayloadAs<fb::ReceiptClaimGranted>();
+                                if (p != nullptr && p->receipt_stream() != nullptr &&
+                                    p->receipt_stream()->str() == "receipt/" + source_receipt_id) {
+                                  ++out.grants;
+                                }
+                              } else if (type == EventType::kReceiptTakenOver) {
+                                const auto* p = event->PayloadAs<fb::ReceiptTakenOver>();
+                                if (p != nullptr && p->source_receipt_id() != nullptr &&
+                                    p->source_receipt_id()->str() == source_receipt_id) {
+                                  ++out.take_overs;
+                                  taking_streams.insert(std::string(event->stream()));
+                                }
+                              } else if (type == EventType::kReceiptClosed) {
+                                ++closes[std::string(event->stream())];
+                              }
+                              return true;
+                            })
+                  .ok());
+  for (const std::string& stream : taking_streams) out.closed_take_overs += closes[stream];
+  return out;
+}
+
+// Receipt hand-over over the real command API (docs/sync.md "Receipt hand-over"):
+// till A parks a receipt to the site; tills B and C race to take it over at the
+// same moment; the hub grants it to exactly one, the other is refused naming the
+// holder. Offline (hub down) a resume is refused and succeeds once the hub is back.
+TEST_F(SyncTest, AReceiptParkedToTheSiteIsTakenOverByExactlyOneOfTwoRacingTills) {
+  StartHub();
+  Till& a = MakeTill("till-a");
+  Till& b = MakeTill("till-b");
+  Till& c = MakeTill("till-c");
+  for (Till* till : {&a, &b, &c}) {
+    CliRun joined = Join(*till, "masterdata+receipts");
+    ASSERT_EQ(joined.exit_code, 0) << joined.out << HubLog();
+  }
+  AddMasterData(a.data, "1001", "Espresso", "alice");
+  a.StartDaemon();
+  b.StartDaemon();
+  c.StartDaemon();
+  for (Till* till : {&a, &b, &c}) {
+    bool signed_on = false;
+    for (int i = 0; i < 150 && !signed_on; ++i) {
+      signed_on = till->Run("sale sign-on --user alice --pin-stdin", "1234").exit_code == 0;
+      if (!signed_on) std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(signed_on) << "alice (made at till A) never reached " << till->name;
+  }
+
+  // A parks two receipts to the site: one for the race, one for the offline case.
+  auto park_to_site = [&a](int espressos) {
+    CliRun opened = a.Run("sale open");
+    EXPECT_EQ(opened.exit_code, 0) << opened.out;
+    const std::string id = Trimmed(opened.out);
+    for (int i = 0; i < espressos; ++i) {
+      CliRun added = a.Run("sale add --receipt " + id + " --article 1001");
+      EXPECT_EQ(added.exit_code, 0) << added.out;
+    }
+    CliRun parked = a.Run("sale park-to-site --receipt " + id);
+    EXPECT_EQ(parked.exit_code, 0) << parked.out;
+    return id;
+  };
+  const std::string raced = park_to_site(2);
+  const std::string offline_one = park_to_site(1);
+  // The parking till no longer holds them as its own receipts.
+  EXPECT_NE(a.Run("sale resume --receipt " + raced).exit_code, 0);
+
+  // Both receipts reach B and C (the hub forwards receipts in this mode).
+  for (Till* till : {&b, &c}) {
+    bool listed = false;
+    for (int i = 0; i < 300 && !listed; ++i) {
+      CliRun list = till->Run("--json sale site-parked");
+      json parsed = json::parse(list.out, nullptr, false);
+      int found = 0;
+      if (!parsed.is_discarded()) {
+        for (const json& r : parsed["receipts"]) {
+          found += r.value("receipt_id", "") == raced && r.value("lines", 0) == 2 && r.value("total", "") == "4.80";
+          found += r.value("receipt_id", "") == offline_one;
+        }
+      }
+      listed = found == 2;
+      if (!listed) std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(listed) << till->name << " never listed both receipts parked to the site\n"
+                        << till->Run("sale site-parked").out << HubLog();
+  }
+
+  // B and C take the receipt over at the same moment.
+  CliRun by_b, by_c;
+  {
+    std::atomic<int> ready{0};
+    auto race = [&ready, &raced](const Till* till, CliRun* out) {
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();
+      *out = till->Run("sale resume-from-site --receipt " + raced);
+    };
+    std::thread racer_b(race, &b, &by_b);
+    std::thread racer_c(race, &c, &by_c);
+    racer_b.join();
+    racer_c.join();
+  }
+  ASSERT_NE(by_b.exit_code == 0, by_c.exit_code == 0)
+      << "exactly one till wins\nB: " << by_b.out << "\nC: " << by_c.out;
+  Till& winner = by_b.exit_code == 0 ? b : c;
+  Till& loser = by_b.exit_code == 0 ? c : b;
+  const CliRun& refused = by_b.exit_code == 0 ? by_c : by_b;
+  const std::string winner_id = json::parse(winner.Run("--json sale status").out, nullptr, false).value("node_id", "");
+  ASSERT_FALSE(winner_id.empty());
+  EXPECT_TRUE(Contains(refused.out, "held by another till") && Contains(refused.out, winner_id)) << refused.out;
+  // Asking again changes nothing for the loser.
+  CliRun again = loser.Run("sale resume-from-site --receipt " + raced);
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_TRUE(Contains(again.out, winner_id)) << again.out;
+
+  // The winner finishes it as its own receipt: the source's two espressos, paid in cash.
+  const std::string taken = Trimmed(by_b.exit_code == 0 ? by_b.out : by_c.out);
+  json shown = json::parse(winner.Run("--json sale show --receipt " + taken).out, nullptr, false);
+  EXPECT_EQ(shown.value("total", ""), "4.80") << shown.dump();
+  CliRun paid = winner.Run("sale pay --receipt " + taken + " --type cash --amount 5");
+  ASSERT_EQ(paid.exit_code, 0) << paid.out;
+  CliRun closed = winner.Run("sale close --receipt " + taken);
+  ASSERT_EQ(closed.exit_code, 0) << closed.out;
+
+  // Hub down: the loser's resume of the other receipt is refused with the offline error.
+  Stop(hub_pid_, SIGTERM);
+  json status = SyncStatus(loser.data);
+  for (int i = 0; i < 100 && status.value("online", true); ++i) {
+    std::this_thread::sleep_for(100ms);
+    status = SyncStatus(loser.data);
+  }
+  ASSERT_FALSE(status.value("online", true)) << status.dump();
+  CliRun offline = loser.Run("--json sale resume-from-site --receipt " + offline_one);
+  EXPECT_NE(offline.exit_code, 0);
+  json offline_error = json::parse(offline.out, nullptr, false);
+  EXPECT_EQ(offline_error.value("code", ""), "unavailable") << offline.out;
+  EXPECT_TRUE(Contains(offline_error.value("error", ""), "cannot be resumed offline")) << offline.out;
+  EXPECT_EQ(json::parse(loser.Run("--json sale status").out, nullptr, false)["open_receipts"].size(), 0u)
+      << "a refused resume opens nothing";
+
+  // The hub is back: the same resume succeeds.
+  StartHub();
+  CliRun resumed;
+  json answer;
+  for (int i = 0; i < 150; ++i) {
+    resumed = loser.Run("--json sale resume-from-site --receipt " + offline_one);
+    answer = json::parse(resumed.out, nullptr, false);
+    if (resumed.exit_code == 0 || answer.is_discarded() || answer.value("code", "") != "unavailable") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << HubLog();
+  const std::string second = answer.value("receipt_id", "");
+  ASSERT_FALSE(second.empty()) << resumed.out;
+  ASSERT_EQ(loser.Run("sale pay --receipt " + second + " --type card --amount 2.40").exit_code, 0);
+  ASSERT_EQ(loser.Run("sale close --receipt " + second).exit_code, 0);
+
+  ASSERT_TRUE(WaitUpstreamCaughtUp({&a, &b, &c})) << HubLog();
+  a.StopDaemon();
+  b.StopDaemon();
+  c.StopDaemon();
+  Stop(hub_pid_, SIGTERM);
+  // Without `pos serve` the CLI works on the store and has no hub connection to ask.
+  CliRun no_daemon = loser.Run("--json sale resume-from-site --receipt " + raced);
+  EXPECT_NE(no_daemon.exit_code, 0);
+  EXPECT_TRUE(Contains(no_daemon.out, "no hub connection")) << no_daemon.out;
+  for (const auto& [source, label] : {std::pair{raced, "raced"}, std::pair{offline_one, "resumed after the outage"}}) {
+    HandoverAtHub at_hub = ReadHandover(hub_data_, source);
+    EXPECT_EQ(at_hub.grants, 1) << label;
+    EXPECT_EQ(at_hub.take_overs, 1) << label;
+    EXPECT_EQ(at_hub.closed_take_overs, 1) << label;
+  }
+  for (const std::string& data : {hub_data_, a.data, b.data, c.data}) {
+    CliRun verify = Pos("--data '" + data + "' verify");
+    EXPECT_EQ(verify.exit_code, 0) << data << ": " << verify.out;
+  }
+}
 
 // A TCP relay between tills and the hub that records every byte both ways.
 class RecordingRelay {
