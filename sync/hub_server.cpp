@@ -219,6 +219,10 @@ void HubServer::HandleMessage(const std::string& identity, const std::string& cl
                                                                          : outcome.message()));
       return;
     }
+    case syncwire::Body::LeaveRequest: {
+      OnLeave(identity, admission, *message.body_as_LeaveRequest());
+      return;
+    }
     default:
       break;
   }
@@ -275,6 +279,29 @@ void HubServer::HandleMessage(const std::string& identity, const std::string& cl
                                    "the hub does not take " + std::string(BodyName(message.body_type())) +
                                        " messages"));
   }
+}
+
+void HubServer::OnLeave(const std::string& identity, const std::optional<KeyAdmission>& admission,
+                        const syncwire::LeaveRequest& request) {
+  const std::string_view till = Bytes(request.till_node_id());
+  if (!admission.has_value()) {
+    Send(identity, EncodeLeaveReply(true, "this till's key is not admitted at the hub (any more)"));
+    return;
+  }
+  if (till != admission->till_node_id) {
+    Send(identity, EncodeLeaveReply(false, "this key was admitted for till " + ToHex(admission->till_node_id) +
+                                               ", not for " + ToHex(till)));
+    return;
+  }
+  Status revoked = options_.revoke_till ? options_.revoke_till(till) : Status::Unsupported("this hub revokes no tills");
+  if (!revoked.ok()) {
+    Log("the leave of till " + ToHex(till) + " failed: " + revoked.message());
+    Send(identity, EncodeLeaveReply(false, revoked.message()));
+    return;
+  }
+  Log("till " + ToHex(till) + " left account " + admission->account + "; its key is revoked");
+  std::erase_if(peers_, [&](const auto& entry) { return entry.second->admitted_node_id == till; });
+  Send(identity, EncodeLeaveReply(true, "revoked"));
 }
 
 void HubServer::OnHello(Peer& peer, const syncwire::Hello& hello) {

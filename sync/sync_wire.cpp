@@ -147,6 +147,18 @@ std::string EncodePasswordResetReply(bool accepted, std::string_view message) {
                 syncwire::CreatePasswordResetReply(fbb, accepted, text).Union());
 }
 
+std::string EncodeLeaveRequest(std::string_view till_node_id) {
+  FlatBufferBuilder fbb(64);
+  auto id = ByteVector(fbb, till_node_id);
+  return Finish(fbb, syncwire::Body::LeaveRequest, syncwire::CreateLeaveRequest(fbb, id).Union());
+}
+
+std::string EncodeLeaveReply(bool accepted, std::string_view message) {
+  FlatBufferBuilder fbb(256);
+  auto text = fbb.CreateString(message.data(), message.size());
+  return Finish(fbb, syncwire::Body::LeaveReply, syncwire::CreateLeaveReply(fbb, accepted, text).Union());
+}
+
 Result<const syncwire::Message*> ParseMessage(std::string_view bytes) {
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(data, syncwire::MessageIdentifier())) {

@@ -7,6 +7,7 @@
 //   after its restart; a till cut off from the hub keeps selling and catches up;
 // - a receipt parked to the site is taken over by exactly one of two tills racing
 //   for it through the command API, and not at all while the hub is down;
+// - `pos sync leave` revokes the till's key at the hub until it joins again;
 // - a wrong password and a wrong pinned hub key are refused;
 // - a TCP relay between till and hub records the traffic: no plaintext article name;
 // - bad bytes and a chain gap from a peer are refused and change nothing.
@@ -43,6 +44,7 @@
 #include "events/event_types.h"
 #include "events/event_view.h"
 #include "events/handover_generated.h"
+#include "events/hub_accounts_generated.h"
 #include "projections/builtin_projections.h"
 #include "projections/catalog.h"
 #include "sync/curve_keys.h"
@@ -690,6 +692,98 @@ TEST_F(SyncTest, AReceiptParkedToTheSiteIsTakenOverByExactlyOneOfTwoRacingTills)
     CliRun verify = Pos("--data '" + data + "' verify");
     EXPECT_EQ(verify.exit_code, 0) << data << ": " << verify.out;
   }
+}
+
+// The hub's account events about one till: reasons of its TillRevoked, count of its TillAdmitted.
+struct TillAccountHistory {
+  int admitted = 0;
+  std::vector<std::string> revoked;  // reasons, in log order
+};
+
+TillAccountHistory ReadTillAccountHistory(const std::string& hub_data, const std::string& till_node_id) {
+  TillAccountHistory out;
+  auto store = EventStore::Open(hub_data);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return out;
+  const std::string hex = ToHex(till_node_id);
+  EXPECT_TRUE((*store)
+                  ->ScanLog(1, UINT64_MAX,
+                            [&](uint64_t, std::string_view bytes) {
+                              auto event = EventView::Parse(bytes);
+                              if (!event.ok()) return false;
+                              if (event->type() == static_cast<uint32_t>(EventType::kTillAdmitted)) {
+                                const auto* p = event->PayloadAs<fb::TillAdmitted>();
+                                if (p != nullptr && p->till_node_id() != nullptr && p->till_node_id()->str() == hex) {
+                                  ++out.admitted;
+                                }
+                              } else if (event->type() == static_cast<uint32_t>(EventType::kTillRevoked)) {
+                                const auto* p = event->PayloadAs<fb::TillRevoked>();
+                                if (p != nullptr && p->till_node_id() != nullptr && p->till_node_id()->str() == hex) {
+                                  out.revoked.push_back(p->reason() == nullptr ? "" : p->reason()->str());
+                                }
+                              }
+                              return true;
+                            })
+                  .ok());
+  return out;
+}
+
+// `pos sync leave` revokes the till at the hub: its key is refused from then on,
+// until a join with the account's password admits it again. With the hub down,
+// leave is refused and the till stays joined.
+TEST_F(SyncTest, LeavingRevokesTheTillAtTheHubAndAJoinWithThePasswordAdmitsItAgain) {
+  StartHub();
+  Till& till = MakeTill("till-a");
+  ASSERT_EQ(Join(till, "archive").exit_code, 0) << HubLog();
+  AddMasterData(till.data, "1001", "Espresso", "alice");
+  till.StartDaemon();
+  ASSERT_TRUE(WaitUpstreamCaughtUp({&till})) << HubLog();
+  till.StopDaemon();
+
+  auto keys = LoadCurveKeys(till.data + "/" + std::string(kCurveKeysFileName));
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  const std::string node_id = Read(till.data).node_id;
+  // What the hub answers a Hello with this till's key: Welcome while it is admitted.
+  auto hello_answer = [&]() -> std::string {
+    sync::HelloFields hello;
+    hello.till_node_id = node_id;
+    hello.till_name = till.name;
+    auto reply = sync::HubRequest({hub_address_, hub_key_, keys->public_key, keys->secret_key},
+                                  sync::EncodeHello(hello), 5s);
+    if (!reply.ok()) return reply.status().ToString();
+    auto message = sync::ParseMessage(*reply);
+    if (!message.ok()) return message.status().ToString();
+    if ((*message)->body_type() == syncwire::Body::Refusal) {
+      return std::string("Refusal ") +
+             syncwire::EnumNameRefusalKind((*message)->body_as_Refusal()->kind());
+    }
+    return std::string(sync::BodyName((*message)->body_type()));
+  };
+  EXPECT_EQ(hello_answer(), "Welcome");
+
+  CliRun left = till.Run("--json sync leave");
+  ASSERT_EQ(left.exit_code, 0) << left.out << HubLog();
+  EXPECT_TRUE(json::parse(left.out, nullptr, false).value("revoked_at_hub", false)) << left.out;
+  EXPECT_EQ(hello_answer(), "Refusal NotAdmitted") << "the hub still admits the key of a till that left";
+  EXPECT_FALSE(SyncStatus(till.data).value("joined", true));
+
+  // Joining again takes the password, and the key is admitted again.
+  ASSERT_EQ(Join(till, "archive").exit_code, 0) << HubLog();
+  EXPECT_EQ(hello_answer(), "Welcome");
+  till.StartDaemon();
+  ASSERT_TRUE(WaitUpstreamCaughtUp({&till})) << HubLog();
+  till.StopDaemon();
+
+  // The hub down: leave changes nothing and says so.
+  Stop(hub_pid_, SIGTERM);
+  CliRun refused = till.Run("sync leave --timeout 1");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_TRUE(Contains(refused.out, "still admits this till") && Contains(refused.out, "--local-only")) << refused.out;
+  EXPECT_TRUE(SyncStatus(till.data).value("joined", false));
+
+  TillAccountHistory history = ReadTillAccountHistory(hub_data_, node_id);
+  EXPECT_EQ(history.admitted, 2);
+  EXPECT_EQ(history.revoked, std::vector<std::string>{"left"});
 }
 
 // A TCP relay between tills and the hub that records every byte both ways.
