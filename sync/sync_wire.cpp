@@ -44,8 +44,10 @@ std::string EncodeHello(const HelloFields& hello) {
   auto heads = Positions(fbb, hello.heads);
   auto downstream = Positions(fbb, hello.downstream);
   auto categories = fbb.CreateVector(hello.categories);
+  auto backfill_categories = fbb.CreateVector(hello.backfill_categories);
+  auto backfill_up_to = Positions(fbb, hello.backfill_up_to);
   auto body = syncwire::CreateHello(fbb, kSyncProtocolVersion, id, name, heads, downstream, hello.mode, categories,
-                                    hello.credit);
+                                    hello.credit, backfill_categories, backfill_up_to);
   return Finish(fbb, syncwire::Body::Hello, body.Union());
 }
 

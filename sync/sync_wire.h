@@ -37,6 +37,8 @@ struct HelloFields {
   uint8_t mode = 0;
   std::vector<uint8_t> categories;
   uint32_t credit = kInitialCredit;
+  std::vector<uint8_t> backfill_categories;  // EventCategory values (sync/mode_backfill.h)
+  VersionVector backfill_up_to;
 };
 
 struct WelcomeFields {

@@ -5,6 +5,7 @@
 //   and master data made at one till reaches another's catalog and register;
 // - the hub SIGKILLed mid-sync loses nothing it acknowledged and sync completes
 //   after its restart; a till cut off from the hub keeps selling and catches up;
+// - a mode change that carries more brings what the old mode skipped, once;
 // - a receipt parked to the site is taken over by exactly one of two tills racing
 //   for it through the command API, and not at all while the hub is down;
 // - `pos sync leave` revokes the till's key at the hub until it joins again;
@@ -335,6 +336,7 @@ void ExpectExactReplication(const Holdings& hub, const std::vector<std::pair<con
       auto held = till->by_origin.find(origin);
       std::vector<std::pair<uint64_t, uint32_t>> got =
           held == till->by_origin.end() ? std::vector<std::pair<uint64_t, uint32_t>>{} : held->second;
+      std::sort(got.begin(), got.end());  // a backfill after a mode change arrives after later seqs
       EXPECT_EQ(got, expected) << "till " << ToHex(till->node_id) << " in mode " << filter.Describe()
                                << ", events of origin " << ToHex(origin);
     }
@@ -694,6 +696,67 @@ TEST_F(SyncTest, AReceiptParkedToTheSiteIsTakenOverByExactlyOneOfTwoRacingTills)
   }
 }
 
+// A mode change resends what the old mode skipped (docs/sync.md "Mode changes"):
+// till B in masterdata mode receives none of A's receipts; switched to
+// masterdata+receipts it receives the receipts sold before the change, and the
+// later ones, each exactly once, and its log verifies.
+TEST_F(SyncTest, AModeThatCarriesMoreReceivesWhatTheOldModeSkippedExactlyOnce) {
+  StartHub();
+  Till& a = MakeTill("till-a");
+  Till& b = MakeTill("till-b");
+  ASSERT_EQ(Join(a, "masterdata").exit_code, 0) << HubLog();
+  ASSERT_EQ(Join(b, "masterdata").exit_code, 0) << HubLog();
+  AddMasterData(a.data, "1001", "Espresso", "alice");
+  a.StartDaemon();
+  b.StartDaemon();
+  a.Sell("alice", "1234", "1001");
+  a.Sell("alice", "1234", "1001");
+  // Master data after the receipts: B's position of A's chain passes the receipts it did not get.
+  a.StopDaemon();
+  AddMasterData(a.data, "1002", "Tee", "bob");
+  a.StartDaemon();
+  ASSERT_TRUE(WaitUpstreamCaughtUp({&a, &b})) << HubLog();
+  b.StopDaemon();
+  auto receipts_of_a_at_b = [&]() {
+    Holdings held = Read(b.data);
+    int closed = 0;
+    for (const auto& [origin, events] : held.by_origin) {
+      if (origin == held.node_id) continue;
+      for (const auto& event : events) closed += event.second == static_cast<uint32_t>(EventType::kReceiptClosed);
+    }
+    return closed;
+  };
+  ASSERT_EQ(receipts_of_a_at_b(), 0) << "masterdata mode carries no receipts";
+  b.StartDaemon();
+  CliRun bob = b.Run("sale sign-on --user bob --pin-stdin", "1234");
+  ASSERT_EQ(bob.exit_code, 0) << "bob (made at A after its receipts) reached B: " << bob.out;
+  ASSERT_EQ(b.Run("sale sign-off").exit_code, 0);
+  b.StopDaemon();
+
+  CliRun mode = b.Run("sync mode masterdata+receipts");
+  ASSERT_EQ(mode.exit_code, 0) << mode.out;
+  a.Sell("alice", "1234", "1001");  // after the change
+  b.StartDaemon();
+  ASSERT_TRUE(WaitUpstreamCaughtUp({&a, &b})) << HubLog();
+  // The backfill lies below B's positions, so the lag does not show it: wait for it in the log.
+  int received = 0;
+  for (int attempt = 0; attempt < 20 && received < 3; ++attempt) {
+    std::this_thread::sleep_for(500ms);
+    b.StopDaemon();
+    received = receipts_of_a_at_b();
+    if (received < 3) b.StartDaemon();
+  }
+  EXPECT_EQ(received, 3) << "the two receipts sold before the mode change and the one after";
+  a.StopDaemon();
+  b.StopDaemon();
+  Stop(hub_pid_, SIGTERM);
+  Holdings hub = Read(hub_data_);
+  Holdings hb = Read(b.data);
+  ExpectExactReplication(hub, {{&hb, {sync::SyncMode::kMasterDataAndReceipts, {}}}});
+  CliRun verify = Pos("--data '" + b.data + "' verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+}
+
 // The hub's account events about one till: reasons of its TillRevoked, count of its TillAdmitted.
 struct TillAccountHistory {
   int admitted = 0;
@@ -938,8 +1001,8 @@ TEST_F(SyncTest, WrongPasswordAndWrongPinnedHubKeyAreRefused) {
 }
 
 // What a till stores of the hub's events (ReplicationMode::kFiltered): rising seqs
-// with gaps per origin, duplicates as no-ops, nothing backwards, every hash checked,
-// and `pos verify`'s chain walk accepts it.
+// with gaps per origin, gaps filled later (a backfill after a mode change),
+// duplicates as no-ops, every hash checked, and `pos verify`'s chain walk accepts it.
 TEST(FilteredReplicationTest, RisingSeqsWithGapsDuplicatesAndRefusals) {
   testing::ScratchDir dir;
   auto source = EventStore::Create(dir.Sub("a"), {"a", false, "EUR"});
@@ -967,16 +1030,21 @@ TEST(FilteredReplicationTest, RisingSeqsWithGapsDuplicatesAndRefusals) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->duplicates, 2u);
   EXPECT_EQ(b.LastSequence(), before + 3);
-  // Backwards to a seq not held (4): refused, nothing stored.
-  auto backwards = b.AppendReplicated({events[3], events[6]}, ReplicationMode::kFiltered);
-  ASSERT_FALSE(backwards.ok());
-  EXPECT_TRUE(Contains(backwards.status().message(), "only moves forward")) << backwards.status().message();
+  // A tampered event: refused, also as a gap fill below the head.
+  for (size_t i : {3u, 6u}) {
+    std::string tampered = events[i];
+    tampered[tampered.size() / 2] ^= 0x01;
+    EXPECT_FALSE(b.AppendReplicated({tampered}, ReplicationMode::kFiltered).ok());
+  }
   EXPECT_EQ(b.LastSequence(), before + 3);
-  // A tampered event: refused.
-  std::string tampered = events[6];
-  tampered[tampered.size() / 2] ^= 0x01;
-  EXPECT_FALSE(b.AppendReplicated({tampered}, ReplicationMode::kFiltered).ok());
-  EXPECT_EQ(b.LastSequence(), before + 3);
+  // Below the head, a seq not held (4, after a mode change) fills a gap: it links
+  // to the held seq 3, is stored once, and the head stays at 6.
+  auto filled = b.AppendReplicated({events[3], events[3]}, ReplicationMode::kFiltered);
+  ASSERT_TRUE(filled.ok()) << filled.status().ToString();
+  EXPECT_EQ(filled->appended, 1u);
+  EXPECT_EQ(filled->duplicates, 1u);
+  EXPECT_EQ(b.FilteredHeads().at(origin).seq, 6u);
+  EXPECT_EQ(b.LastSequence(), before + 4);
   // The receiver's own events and a full-chain origin never arrive filtered; a
   // filtered origin never arrives as a full chain.
   std::string own;
@@ -986,7 +1054,7 @@ TEST(FilteredReplicationTest, RisingSeqsWithGapsDuplicatesAndRefusals) {
                }).ok());
   EXPECT_FALSE(b.AppendReplicated({own}, ReplicationMode::kFiltered).ok());
   EXPECT_FALSE(b.AppendReplicated({events[0]}, ReplicationMode::kFullChain).ok());
-  EXPECT_EQ(b.LastSequence(), before + 3);
+  EXPECT_EQ(b.LastSequence(), before + 4);
 
   // Seq 7 follows the held seq 6: its previous hash is checked and it is taken.
   ASSERT_TRUE(b.AppendReplicated({events[6]}, ReplicationMode::kFiltered).ok());
