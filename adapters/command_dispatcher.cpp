@@ -5,6 +5,7 @@
 
 #include "adapters/api_codec.h"
 #include "adapters/api_views.h"
+#include "domain/receipt_handover.h"
 #include "domain/tax_calculator.h"
 #include "engine/bytes.h"
 
@@ -72,6 +73,9 @@ class Handler {
       case api::Command::GetStatus: return NodeStatus();
       case api::Command::TakeBackup:
         return Malformed("TakeBackup is taken on the daemon's admin socket (ipc://<data>/admin.sock) only");
+      case api::Command::ParkToSite: return On(*request.command_as_ParkToSite());
+      case api::Command::ResumeFromSite: return On(*request.command_as_ResumeFromSite());
+      case api::Command::ListSiteParked: return SiteParked();
       case api::Command::NONE: break;
     }
     return Malformed("unknown command type " + std::to_string(static_cast<int>(request.command_type())));
@@ -143,6 +147,32 @@ class Handler {
   Result<Outcome> On(const api::Resume& c) {
     POS_ASSIGN_OR_RETURN(std::string receipt_id, RequiredText(c.receipt_id(), "receipt_id"));
     return Done(service_.Resume(receipt_id));
+  }
+
+  Result<Outcome> On(const api::ParkToSite& c) {
+    POS_ASSIGN_OR_RETURN(std::string receipt_id, RequiredText(c.receipt_id(), "receipt_id"));
+    return Done(service_.ParkToSite(receipt_id));
+  }
+
+  Result<Outcome> On(const api::ResumeFromSite& c) {
+    POS_ASSIGN_OR_RETURN(std::string source_id, RequiredText(c.receipt_id(), "receipt_id"));
+    POS_ASSIGN_OR_RETURN(std::string id, service_.ResumeFromSite(source_id));
+    return Outcome{api::ResultData::ReceiptOpened, api::CreateReceiptOpenedDirect(fbb_, id.c_str()).Union()};
+  }
+
+  Result<Outcome> SiteParked() {
+    if (store_ == nullptr) return Status::FailedPrecondition("this command API has no store to list receipts from");
+    POS_ASSIGN_OR_RETURN(std::vector<std::string> ids, ListSiteParkedReceipts(*store_));
+    std::vector<Offset<api::SiteParkedReceipt>> receipts;
+    for (const std::string& id : ids) {
+      POS_ASSIGN_OR_RETURN(SiteParkedReceipt parked, LoadSiteParkedReceipt(*store_, id));
+      uint32_t lines = 0;
+      for (const ReceiptLine& line : parked.receipt.lines) lines += line.voided ? 0 : 1;
+      receipts.push_back(api::CreateSiteParkedReceiptDirect(fbb_, id.c_str(), parked.source_till.c_str(),
+                                                            parked.handed_over_by.c_str(), lines,
+                                                            ComputeTotals(parked.receipt).total));
+    }
+    return Outcome{api::ResultData::SiteParkedList, api::CreateSiteParkedListDirect(fbb_, &receipts).Union()};
   }
 
   Result<Outcome> On(const api::Cancel& c) {

@@ -37,11 +37,13 @@ struct ClaimOutcome {
   bool granted = false;
   std::string holder_till;  // node id hex of the till holding the grant (also when granted)
   std::string reason;       // why it was denied, for the operator
+  bool retry = false;       // denied for now: the hub has not received the hand-over yet
 };
 
 // The till's way to ask the hub for a handed-over receipt; the sync client
 // implements it over the wire. Claim returns a non-ok Status (kUnavailable)
-// when the hub cannot be asked (offline); ClaimOutcome::granted otherwise.
+// when the hub cannot be asked (offline); ClaimOutcome::granted otherwise, with
+// ClaimOutcome::retry when the hub answered but cannot decide yet.
 // Asking again for a receipt already granted to this till grants it again.
 class HandoverClaimer {
  public:

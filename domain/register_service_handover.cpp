@@ -48,9 +48,18 @@ Result<std::string> RegisterService::ResumeFromSite(const std::string& source_re
                                "receipt to one till only, and it could not be asked (" +
                                outcome.status().message() + "); try again when the hub is reachable");
   }
+  if (outcome->retry) {
+    return Status::Unavailable("receipt " + source_receipt_id +
+                               " cannot be resumed yet: the site hub has not received its hand-over (" +
+                               outcome->reason + "); try again in a moment");
+  }
   if (!outcome->granted) {
+    if (!outcome->holder_till.empty()) {
+      return Status::FailedPrecondition("receipt " + source_receipt_id +
+                                        " is held by another till: the site hub granted it to till " +
+                                        outcome->holder_till + ", and only that till can finish it");
+    }
     return Status::FailedPrecondition("receipt " + source_receipt_id + " is not granted to this till" +
-                                      (outcome->holder_till.empty() ? "" : ": till " + outcome->holder_till + " has it") +
                                       (outcome->reason.empty() ? "" : " (" + outcome->reason + ")"));
   }
   auto decision = register_.DecideTakeOver(actor, source);

@@ -63,9 +63,26 @@ Result<ChainVerification> VerifyChains(const EventStore& store,
     if (Status s = event.VerifyHash(); !s.ok()) return fail(origin, seq, local_seq, "tampered: " + s.message());
     if (Status s = event.VerifyPayload(); !s.ok()) return fail(origin, seq, local_seq, s.message());
     const bool is_filtered = filtered.contains(origin);
-    if (is_filtered && seq <= head.seq) {
-      return fail(origin, seq, local_seq,
-                  "reordered or duplicated: seq " + std::to_string(seq) + " follows seq " + std::to_string(head.seq));
+    if (is_filtered && seq == head.seq) {
+      return fail(origin, seq, local_seq, "duplicated: seq " + std::to_string(seq) + " twice in a row");
+    }
+    // A filtered origin's seqs rise with gaps, and a gap may be filled later (a
+    // backfill after a mode change): its prev_hash is checked against seq - 1
+    // wherever that is held, and the origin index (below) rules out duplicates.
+    if (is_filtered && seq != head.seq + 1 && seq > 1) {
+      std::string previous;
+      auto found = store.db()->Get(rocksdb::ReadOptions(), store.families().by_origin,
+                                   layout::OriginKey(origin, seq - 1), &previous);
+      if (found.ok() && previous.size() == 8) {
+        std::string previous_bytes;
+        auto read = store.db()->Get(rocksdb::ReadOptions(), store.families().log,
+                                    layout::LogKey(ReadBigEndian64(previous)), &previous_bytes);
+        auto previous_event = read.ok() ? EventView::Parse(previous_bytes) : Result<EventView>(Status::NotFound(""));
+        if (!previous_event.ok() || previous_event->hash() != event.prev_hash()) {
+          return fail(origin, seq, local_seq,
+                      "previous hash does not match the hash of the held seq " + std::to_string(seq - 1));
+        }
+      }
     }
     if (!is_filtered && seq != head.seq + 1) {
       return fail(origin, head.seq + 1, local_seq,
@@ -83,7 +100,7 @@ Result<ChainVerification> VerifyChains(const EventStore& store,
     if (!s.ok() || indexed.size() != 8 || ReadBigEndian64(indexed) != local_seq) {
       return fail(origin, seq, local_seq, "the origin index does not point at this event (moved or reordered)");
     }
-    head = ChainHead{seq, std::string(event.hash())};
+    if (seq > head.seq) head = ChainHead{seq, std::string(event.hash())};
     ++report.events_checked;
     if (progress && report.events_checked % 65536 == 0) progress(report.events_checked, last);
     return true;

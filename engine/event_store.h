@@ -10,10 +10,12 @@
 //   origins byte for byte: a duplicate is a no-op, a gap or a hash mismatch is
 //   refused and the batch writes nothing.
 // - AppendReplicated(kFiltered) stores a filtered selection of other origins'
-//   events (a till's sync mode, docs/sync.md): per origin, seqs only rise (gaps
-//   allowed), each event's hash is checked, and prev_hash where the previous seq
-//   is held. Such origins are kept apart from the full chains: FilteredHeads(),
-//   not Heads(). An origin held as a full chain never arrives filtered.
+//   events (a till's sync mode, docs/sync.md): per origin the head rises (gaps
+//   allowed); an event below the head that is not held fills a gap (a backfill
+//   after a mode change). Each event's hash is checked, prev_hash where the
+//   previous seq is held, and a held next seq must name a filled event's hash.
+//   Such origins are kept apart from the full chains: FilteredHeads(), not
+//   Heads(). An origin held as a full chain never arrives filtered.
 // - Reads see only committed events. Local sequence numbers are dense from 1.
 #pragma once
 
@@ -89,7 +91,7 @@ using ChainHeads = std::map<std::string, ChainHead>;
 
 enum class ReplicationMode {
   kFullChain,  // every event of each origin, dense from 1
-  kFiltered,   // a rising selection of each origin's events (see the contract above)
+  kFiltered,   // a selection of each origin's events, gaps filled later (see the contract above)
 };
 
 struct StoreOptions {

@@ -142,7 +142,9 @@ class GroupCommitWriter::Group {
     return receipt;
   }
 
-  // A rising selection of other origins' events (ReplicationMode::kFiltered).
+  // A selection of other origins' events (ReplicationMode::kFiltered): per origin
+  // the head rises; an event below the head that is not held fills a gap (a
+  // backfill after a sync mode change) and must link to its held neighbours.
   // All-or-nothing like AddReplicated.
   Result<ReplicationReceipt> AddFiltered(const std::vector<std::string>& events) {
     std::unordered_map<std::string, ChainHead> scratch_heads;
@@ -172,20 +174,21 @@ class GroupCommitWriter::Group {
       if (event.origin_seq() == 0) return Status::Corruption(where + ": origin_seq 0");
       auto found = scratch_heads.find(origin);
       ChainHead head = found != scratch_heads.end() ? found->second : FilteredHead(origin);
-      if (event.origin_seq() <= head.seq) {
+      const bool backfill = event.origin_seq() <= head.seq;
+      if (backfill) {
         POS_ASSIGN_OR_RETURN(bool held, HeldCopyMatches(event, where, scratch_hashes));
-        if (!held) {
-          return Status::Corruption(where + ": older than seq " + std::to_string(head.seq) +
-                                    ", the newest event held of that origin; filtered replication only moves forward");
+        if (held) {
+          ++receipt.duplicates;
+          continue;
         }
-        ++receipt.duplicates;
-        continue;
-      }
-      if (event.origin_seq() == head.seq + 1 && event.prev_hash() != head.hash) {
+        // A gap below the head filled (the till's sync mode came to carry more,
+        // docs/sync.md "Mode changes"): it must link to the neighbours held.
+        POS_RETURN_IF_ERROR(CheckFilledGap(event, where, scratch_hashes));
+      } else if (event.origin_seq() == head.seq + 1 && event.prev_hash() != head.hash) {
         return Status::Corruption(where + ": previous hash does not match the held event seq " +
                                   std::to_string(head.seq));
       }
-      scratch_heads[origin] = ChainHead{event.origin_seq(), std::string(event.hash())};
+      if (!backfill) scratch_heads[origin] = ChainHead{event.origin_seq(), std::string(event.hash())};
       scratch_hashes[layout::OriginKey(origin, event.origin_seq())] = std::string(event.hash());
       std::string stream(event.stream());
       auto known = scratch_versions.find(stream);
@@ -258,6 +261,47 @@ class GroupCommitWriter::Group {
     if (s.IsNotFound()) return false;
     POS_RETURN_IF_ERROR(CheckDuplicate(event, where, request_hashes));
     return true;
+  }
+
+  // The hash of the held event (origin, seq), from this request, this group or
+  // the store; nullopt when it is not held.
+  Result<std::optional<std::string>> HeldHash(std::string_view origin, uint64_t seq,
+                                              const std::unordered_map<std::string, std::string>& request_hashes,
+                                              std::string* prev_hash) const {
+    const std::string key = layout::OriginKey(origin, seq);
+    if (auto it = request_hashes.find(key); it != request_hashes.end()) return std::optional(it->second);
+    if (auto it = pending_hashes_.find(key); it != pending_hashes_.end()) return std::optional(it->second);
+    std::string local;
+    auto s = writer_.db_->Get(rocksdb::ReadOptions(), writer_.families_.by_origin, key, &local);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return Status::IoError("looking up a held event: " + s.ToString());
+    std::string stored;
+    s = writer_.db_->Get(rocksdb::ReadOptions(), writer_.families_.log, local, &stored);
+    if (!s.ok()) return Status::IoError("reading a held event: " + s.ToString());
+    POS_ASSIGN_OR_RETURN(EventView view, EventView::Parse(stored));
+    if (prev_hash != nullptr) *prev_hash = std::string(view.prev_hash());
+    return std::optional(std::string(view.hash()));
+  }
+
+  // An event filling a gap below a filtered head: its prev_hash must be the hash
+  // of seq - 1 where that is held, and the stored seq + 1 (if held) must name its hash.
+  Status CheckFilledGap(const EventView& event, const std::string& where,
+                        const std::unordered_map<std::string, std::string>& request_hashes) const {
+    const uint64_t seq = event.origin_seq();
+    if (seq > 1) {
+      POS_ASSIGN_OR_RETURN(std::optional<std::string> before, HeldHash(event.origin(), seq - 1, request_hashes, nullptr));
+      if (before.has_value() && *before != event.prev_hash()) {
+        return Status::Corruption(where + ": previous hash does not match the held event seq " +
+                                  std::to_string(seq - 1));
+      }
+    }
+    std::string after_prev;
+    POS_ASSIGN_OR_RETURN(std::optional<std::string> after, HeldHash(event.origin(), seq + 1, {}, &after_prev));
+    if (after.has_value() && !after_prev.empty() && after_prev != event.hash()) {
+      return Status::Corruption(where + ": the held event seq " + std::to_string(seq + 1) +
+                                " names another previous hash");
+    }
+    return Status::Ok();
   }
 
   void SetHead(const std::string& origin, const ChainHead& head) {

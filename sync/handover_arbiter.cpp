@@ -52,8 +52,8 @@ Result<ClaimOutcome> HandoverArbiter::Claim(std::string_view receipt_stream, std
   const std::string receipt_id(receipt_stream.substr(kReceiptPrefix.size()));
   std::lock_guard lock(mutex_);
   if (auto it = grants_.find(receipt_stream); it != grants_.end()) {
-    if (it->second == till) return ClaimOutcome{true, till, ""};
-    return ClaimOutcome{false, it->second, "granted to till " + it->second + " already"};
+    if (it->second == till) return ClaimOutcome{true, till, "", false};
+    return ClaimOutcome{false, it->second, "granted to till " + it->second + " already", false};
   }
   auto source = LoadSiteParkedReceipt(hub_, receipt_id);
   if (!source.ok()) {
@@ -71,7 +71,7 @@ Result<ClaimOutcome> HandoverArbiter::Claim(std::string_view receipt_stream, std
   auto appended = hub_.Append(std::move(grant));
   if (!appended.ok()) return appended.status().WithContext("recording the grant of receipt " + receipt_id);
   grants_.emplace(std::string(receipt_stream), till);
-  return ClaimOutcome{true, till, ""};
+  return ClaimOutcome{true, till, "", false};
 }
 
 std::map<std::string, std::string> HandoverArbiter::Grants() const {

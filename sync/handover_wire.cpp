@@ -26,9 +26,9 @@ std::string AnswerClaim(HandoverArbiter& arbiter, const syncwire::ClaimRequest& 
 
 Result<ClaimOutcome> SyncClientClaimer::Claim(const std::string& receipt_stream) {
   POS_ASSIGN_OR_RETURN(ClaimAnswer answer, client_.Claim(receipt_stream, "", timeout_));
-  if (!answer.granted && answer.detail == kClaimRetryDetail) return Status::Unavailable(answer.message);
   ClaimOutcome outcome;
   outcome.granted = answer.granted;
+  outcome.retry = !answer.granted && answer.detail == kClaimRetryDetail;
   outcome.holder_till = ToHex(answer.holder_node_id);
   outcome.reason = answer.message;
   return outcome;

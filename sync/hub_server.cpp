@@ -45,6 +45,21 @@ struct HubServer::Peer {
   uint32_t credit = 0;          // batches the hub may still send to the till
   uint64_t next_batch_no = 1;
   VersionVector sent;           // hub -> till: per origin, origin_seq scanned through (sent or filtered out)
+  // A backfill (sync/mode_backfill.h): per origin, seqs up to backfill_up_to pass
+  // `backfill`; seqs above it up to received_before (the till's position at Hello)
+  // were sent under the current filter already and are skipped.
+  SyncFilter backfill;
+  VersionVector backfill_up_to;
+  VersionVector received_before;
+  bool Wants(const std::string& origin, uint64_t seq, EventCategory category) const {
+    auto up_to = backfill_up_to.find(origin);
+    if (up_to != backfill_up_to.end()) {
+      if (seq <= up_to->second) return backfill.Carries(category);
+      auto before = received_before.find(origin);
+      if (before != received_before.end() && seq <= before->second) return false;
+    }
+    return filter.Carries(category);
+  }
   bool upstream_stopped = false;
   std::string upstream_problem;
   bool downstream_stopped = false;
@@ -219,6 +234,10 @@ void HubServer::HandleMessage(const std::string& identity, const std::string& cl
                                                                          : outcome.message()));
       return;
     }
+    case syncwire::Body::LeaveRequest: {
+      OnLeave(identity, admission, *message.body_as_LeaveRequest());
+      return;
+    }
     default:
       break;
   }
@@ -277,6 +296,29 @@ void HubServer::HandleMessage(const std::string& identity, const std::string& cl
   }
 }
 
+void HubServer::OnLeave(const std::string& identity, const std::optional<KeyAdmission>& admission,
+                        const syncwire::LeaveRequest& request) {
+  const std::string_view till = Bytes(request.till_node_id());
+  if (!admission.has_value()) {
+    Send(identity, EncodeLeaveReply(true, "this till's key is not admitted at the hub (any more)"));
+    return;
+  }
+  if (till != admission->till_node_id) {
+    Send(identity, EncodeLeaveReply(false, "this key was admitted for till " + ToHex(admission->till_node_id) +
+                                               ", not for " + ToHex(till)));
+    return;
+  }
+  Status revoked = options_.revoke_till ? options_.revoke_till(till) : Status::Unsupported("this hub revokes no tills");
+  if (!revoked.ok()) {
+    Log("the leave of till " + ToHex(till) + " failed: " + revoked.message());
+    Send(identity, EncodeLeaveReply(false, revoked.message()));
+    return;
+  }
+  Log("till " + ToHex(till) + " left account " + admission->account + "; its key is revoked");
+  std::erase_if(peers_, [&](const auto& entry) { return entry.second->admitted_node_id == till; });
+  Send(identity, EncodeLeaveReply(true, "revoked"));
+}
+
 void HubServer::OnHello(Peer& peer, const syncwire::Hello& hello) {
   auto refuse = [&](syncwire::RefusalKind kind, const std::string& why) {
     const std::string identity = peer.identity;  // Send may end the session
@@ -312,6 +354,27 @@ void HubServer::OnHello(Peer& peer, const syncwire::Hello& hello) {
   peer.credit = std::min(hello.credit(), kMaxCredit);
   peer.sent = *downstream;
   for (const auto& [origin, seq] : *heads) peer.sent[origin] = std::max(peer.sent[origin], seq);
+  std::vector<uint8_t> backfill_codes;
+  if (hello.backfill_categories() != nullptr) {
+    backfill_codes.assign(hello.backfill_categories()->begin(), hello.backfill_categories()->end());
+  }
+  auto backfill_up_to = ReadVector(hello.backfill_up_to());
+  if (!backfill_up_to.ok()) {
+    return refuse(syncwire::RefusalKind::Malformed, "Hello backfill: " + backfill_up_to.status().message());
+  }
+  if (!backfill_codes.empty() && !backfill_up_to->empty()) {
+    auto backfill = SyncFilterFromCodes(static_cast<uint8_t>(SyncMode::kIndividual), backfill_codes);
+    if (!backfill.ok()) return refuse(syncwire::RefusalKind::Malformed, "Hello backfill: " + backfill.status().message());
+    peer.backfill = *backfill;
+    peer.received_before = *downstream;
+    for (const auto& [origin, seq] : *backfill_up_to) {
+      if (origin == peer.till_node_id || heads->contains(origin) || seq == 0) continue;  // only origins received filtered
+      peer.backfill_up_to[origin] = seq;
+      peer.sent[origin] = 0;  // scan this origin again from its first event
+    }
+    Log("till " + peer.till_name + " asks again for the " + peer.backfill.Describe() + " events its earlier mode " +
+        "skipped, of " + std::to_string(peer.backfill_up_to.size()) + " origins");
+  }
   peer.welcomed = true;
 
   const ChainHeads hub_heads = hub_.Heads();
@@ -407,7 +470,7 @@ void HubServer::SendDownstream(Peer& peer) {
         auto view = EventView::Parse(event_bytes);
         if (!view.ok() || view->origin_seq() > head.seq) return false;
         const EventTypeInfo* info = FindEventType(view->type());
-        if (info != nullptr && peer.filter.Carries(info->category)) {
+        if (info != nullptr && peer.Wants(origin, view->origin_seq(), info->category)) {
           if (!batch.events.empty() &&
               (batch.events.size() >= kMaxBatchEvents || bytes + event_bytes.size() > kMaxBatchBytes)) {
             full = true;

@@ -5,8 +5,9 @@
 // Per message: the client's CURVE key (the ZAP handler's metadata property
 // X-Curve-Public-Key) is looked up with `admission_of_key`, so an admission or a
 // revocation counts from the next message on. A key that is not admitted may
-// only log in (Login) or ask for a password reset; everything else is refused
-// with NotAdmitted. An admitted till says Hello (with the node id it was admitted
+// only log in (Login), ask for a password reset or leave (answered: not admitted
+// any more); everything else is refused with NotAdmitted. An admitted till that
+// leaves (LeaveRequest) is revoked and its sessions end. An admitted till says Hello (with the node id it was admitted
 // as) and its version vectors; then
 // - till -> hub: Batches of the till's own chain; each is appended with
 //   EventStore::AppendReplicated (one durable write per batch) and acknowledged
@@ -57,6 +58,8 @@ struct HubServerOptions {
   std::function<Status(const LoginFields&)> login;
   std::function<Status(std::string_view account, std::string_view till_node_id, std::string_view new_password)>
       request_password_reset;
+  // `pos sync leave` of an admitted till (16 raw bytes): revokes its admission.
+  std::function<Status(std::string_view till_node_id)> revoke_till;
   // A receipt hand-over claim (sync/handover_arbiter.h): the encoded ClaimReply to send.
   std::function<std::string(const syncwire::ClaimRequest&, std::string_view account)> claim;
   std::chrono::milliseconds heartbeat{1000};
@@ -82,6 +85,8 @@ class HubServer {
   HubServer(EventStore& hub, HubServerOptions options);
   void HandleMessage(const std::string& identity, const std::string& client_key, std::string_view bytes);
   void OnHello(Peer& peer, const syncwire::Hello& hello);
+  void OnLeave(const std::string& identity, const std::optional<KeyAdmission>& admission,
+               const syncwire::LeaveRequest& request);
   void OnBatch(Peer& peer, const syncwire::Batch& batch);
   void OnAck(Peer& peer, const syncwire::Ack& ack);
   void SendDownstream(Peer& peer);

@@ -5,18 +5,21 @@
 namespace pos::sync {
 namespace {
 
-constexpr EventCategory kAllCategories[] = {
-    EventCategory::kSystem, EventCategory::kMasterData, EventCategory::kReceipt,  EventCategory::kFiscal,
-    EventCategory::kLicense, EventCategory::kDevice,    EventCategory::kSync,     EventCategory::kRegister,
-};
-
 std::string CategoryList() {
   std::string names;
-  for (EventCategory c : kAllCategories) names += (names.empty() ? "" : ", ") + std::string(EventCategoryName(c));
+  for (EventCategory c : SendableCategories()) names += (names.empty() ? "" : ", ") + std::string(EventCategoryName(c));
   return names;
 }
 
 }  // namespace
+
+const std::array<EventCategory, 8>& SendableCategories() {
+  static constexpr std::array<EventCategory, 8> kAll = {
+      EventCategory::kSystem,  EventCategory::kMasterData, EventCategory::kReceipt, EventCategory::kFiscal,
+      EventCategory::kLicense, EventCategory::kDevice,     EventCategory::kSync,    EventCategory::kRegister,
+  };
+  return kAll;
+}
 
 bool SyncFilter::Carries(EventCategory category) const {
   if (category == EventCategory::kAccount) return false;
@@ -70,9 +73,9 @@ Result<std::vector<EventCategory>> ParseCategories(std::string_view text) {
     if (name == EventCategoryName(EventCategory::kAccount)) {
       return Status::InvalidArgument("category 'account' never leaves the hub (it holds password hashes)");
     }
-    const EventCategory* found = std::find_if(std::begin(kAllCategories), std::end(kAllCategories),
+    const EventCategory* found = std::find_if(SendableCategories().begin(), SendableCategories().end(),
                                               [&](EventCategory c) { return EventCategoryName(c) == name; });
-    if (found == std::end(kAllCategories)) {
+    if (found == SendableCategories().end()) {
       return Status::InvalidArgument("'" + std::string(name) + "' is not an event category; the categories are " +
                                      CategoryList());
     }
@@ -103,9 +106,9 @@ Result<SyncFilter> SyncFilterFromCodes(uint8_t mode, const std::vector<uint8_t>&
   }
   std::vector<EventCategory> categories;
   for (uint8_t code : codes) {
-    const EventCategory* found = std::find_if(std::begin(kAllCategories), std::end(kAllCategories),
+    const EventCategory* found = std::find_if(SendableCategories().begin(), SendableCategories().end(),
                                               [&](EventCategory c) { return static_cast<uint8_t>(c) == code; });
-    if (found == std::end(kAllCategories)) {
+    if (found == SendableCategories().end()) {
       return Status::InvalidArgument("unknown or forbidden event category code " + std::to_string(code));
     }
     categories.push_back(*found);

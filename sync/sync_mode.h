@@ -9,6 +9,7 @@
 // Account events (category "account") never leave the hub, in any mode.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -41,5 +42,7 @@ Result<SyncFilter> MakeSyncFilter(SyncMode mode, const std::vector<EventCategory
 // From wire or event bytes; unknown mode or category values are an error.
 Result<SyncFilter> SyncFilterFromCodes(uint8_t mode, const std::vector<uint8_t>& categories);
 std::vector<uint8_t> CategoryCodes(const SyncFilter& filter);
+// Every category that may travel hub -> till (all but account).
+const std::array<EventCategory, 8>& SendableCategories();
 
 }  // namespace pos::sync

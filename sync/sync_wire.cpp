@@ -44,8 +44,10 @@ std::string EncodeHello(const HelloFields& hello) {
   auto heads = Positions(fbb, hello.heads);
   auto downstream = Positions(fbb, hello.downstream);
   auto categories = fbb.CreateVector(hello.categories);
+  auto backfill_categories = fbb.CreateVector(hello.backfill_categories);
+  auto backfill_up_to = Positions(fbb, hello.backfill_up_to);
   auto body = syncwire::CreateHello(fbb, kSyncProtocolVersion, id, name, heads, downstream, hello.mode, categories,
-                                    hello.credit);
+                                    hello.credit, backfill_categories, backfill_up_to);
   return Finish(fbb, syncwire::Body::Hello, body.Union());
 }
 
@@ -145,6 +147,18 @@ std::string EncodePasswordResetReply(bool accepted, std::string_view message) {
   auto text = fbb.CreateString(message.data(), message.size());
   return Finish(fbb, syncwire::Body::PasswordResetReply,
                 syncwire::CreatePasswordResetReply(fbb, accepted, text).Union());
+}
+
+std::string EncodeLeaveRequest(std::string_view till_node_id) {
+  FlatBufferBuilder fbb(64);
+  auto id = ByteVector(fbb, till_node_id);
+  return Finish(fbb, syncwire::Body::LeaveRequest, syncwire::CreateLeaveRequest(fbb, id).Union());
+}
+
+std::string EncodeLeaveReply(bool accepted, std::string_view message) {
+  FlatBufferBuilder fbb(256);
+  auto text = fbb.CreateString(message.data(), message.size());
+  return Finish(fbb, syncwire::Body::LeaveReply, syncwire::CreateLeaveReply(fbb, accepted, text).Union());
 }
 
 Result<const syncwire::Message*> ParseMessage(std::string_view bytes) {

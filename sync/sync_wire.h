@@ -37,6 +37,8 @@ struct HelloFields {
   uint8_t mode = 0;
   std::vector<uint8_t> categories;
   uint32_t credit = kInitialCredit;
+  std::vector<uint8_t> backfill_categories;  // EventCategory values (sync/mode_backfill.h)
+  VersionVector backfill_up_to;
 };
 
 struct WelcomeFields {
@@ -77,6 +79,8 @@ std::string EncodeClaimReply(uint64_t request_id, bool granted, std::string_view
 std::string EncodePasswordResetRequest(std::string_view account, std::string_view till_node_id,
                                        std::string_view new_password);
 std::string EncodePasswordResetReply(bool accepted, std::string_view message);
+std::string EncodeLeaveRequest(std::string_view till_node_id);
+std::string EncodeLeaveReply(bool accepted, std::string_view message);
 
 // The verified root of `bytes`, or kCorruption naming what is wrong. Valid while `bytes` lives.
 Result<const syncwire::Message*> ParseMessage(std::string_view bytes);

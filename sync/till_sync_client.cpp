@@ -72,6 +72,21 @@ void TillSyncClient::Connect() {
   hello.mode = static_cast<uint8_t>(options_.filter.mode);
   hello.categories = CategoryCodes(options_.filter);
   hello.credit = kInitialCredit;
+  if (!backfill_.has_value()) {
+    auto backfill = ComputeModeBackfill(store_, options_.filter);
+    if (!backfill.ok()) Log("no backfill after the mode change: " + backfill.status().ToString());
+    backfill_ = backfill.ok() ? *backfill : ModeBackfill{};
+    if (!backfill_->empty()) {
+      Log("asking the hub again for the " + SyncFilter{SyncMode::kIndividual, backfill_->categories}.Describe() +
+          " events the earlier sync mode skipped");
+    }
+  }
+  if (!backfill_->empty()) {
+    for (EventCategory category : backfill_->categories) {
+      hello.backfill_categories.push_back(static_cast<uint8_t>(category));
+    }
+    hello.backfill_up_to = backfill_->up_to;
+  }
   Send(EncodeHello(hello));
 }
 

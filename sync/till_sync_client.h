@@ -24,11 +24,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "engine/event_store.h"
 #include "engine/status.h"
 #include "sync/hub_connection.h"
+#include "sync/mode_backfill.h"
 #include "sync/sync_mode.h"
 #include "sync/sync_status.h"
 #include "sync/sync_wire.h"
@@ -120,6 +122,9 @@ class TillSyncClient {
   std::chrono::steady_clock::time_point behind_since_;
   std::string downstream_stopped_;
   std::string problem_;
+
+  // Asked for in every Hello (sync/mode_backfill.h); computed at the first connect.
+  std::optional<ModeBackfill> backfill_;
 
   std::mutex claims_mutex_;
   std::deque<std::shared_ptr<PendingClaim>> claims_to_send_;

@@ -65,6 +65,7 @@ Status ServeHub(Context& context, const std::string& listen) {
                                                   std::string_view password) {
     return hub_accounts->RequestPasswordReset(account, till, password);
   };
+  options.revoke_till = [hub_accounts](std::string_view till) { return hub_accounts->RevokeTill(till); };
   // Receipt hand-over: the hub grants each receipt parked to the site once (sync/handover_arbiter.h).
   POS_ASSIGN_OR_RETURN(std::unique_ptr<HandoverArbiter> arbiter, HandoverArbiter::Rebuild(*store));
   options.claim = [arbiter = arbiter.get()](const syncwire::ClaimRequest& request, std::string_view) {

@@ -224,6 +224,41 @@ void AddSaleCommands(CLI::App& app, Context& context) {
     });
   });
 
+  // Receipt hand-over between the tills of a site (docs/sync.md "Receipt hand-over").
+  ReceiptOption(sale->add_subcommand("park-to-site",
+                                     "Park an open receipt to the site: it ends here and any till of the site "
+                                     "(mode masterdata+receipts) may take it over"),
+                a)
+      ->callback([&context, args] {
+        Run(context, "parked " + args->receipt + " to the site",
+            [args](FlatBufferBuilder& fbb) -> Result<BuiltCommand> {
+              return Built(api::Command::ParkToSite, api::CreateParkToSiteDirect(fbb, args->receipt.c_str()));
+            });
+      });
+
+  auto* resume_from_site = sale->add_subcommand(
+      "resume-from-site",
+      "Take over a receipt parked to the site, with the site hub's grant (needs `pos serve` online); prints the new "
+      "receipt's id");
+  resume_from_site->add_option("--receipt", a.receipt, "Id of the receipt parked to the site (`pos sale site-parked`)")
+      ->required();
+  resume_from_site->footer(
+      "The hub grants each receipt parked to the site to one till only. Refused with \"unavailable\" while the hub\n"
+      "is not reachable or has not received the hand-over yet (try again), with \"failed precondition\" when\n"
+      "another till holds it (the message names that till's node id).");
+  resume_from_site->callback([&context, args] {
+    Run(context, "", [args](FlatBufferBuilder& fbb) -> Result<BuiltCommand> {
+      return Built(api::Command::ResumeFromSite, api::CreateResumeFromSiteDirect(fbb, args->receipt.c_str()));
+    });
+  });
+
+  sale->add_subcommand("site-parked", "List the receipts parked to the site that no till has taken over yet")
+      ->callback([&context] {
+        Run(context, "", [](FlatBufferBuilder& fbb) -> Result<BuiltCommand> {
+          return Built(api::Command::ListSiteParked, api::CreateListSiteParked(fbb));
+        });
+      });
+
   auto* cancel = ReceiptOption(sale->add_subcommand("cancel", "Cancel an open receipt (needs cancel_receipt)"), a);
   cancel->add_option("--reason", a.reason, "Why");
   ApprovalOptions(cancel, a);

@@ -106,6 +106,29 @@ nlohmann::json StatusJson(const api::StatusView& s) {
           {"last_sequence", s.last_sequence()}};
 }
 
+nlohmann::json SiteParkedJson(const api::SiteParkedList& list) {
+  return {{"receipts", JsonArray(list.receipts(), [](const api::SiteParkedReceipt& r) {
+             return nlohmann::json{{"receipt_id", Str(r.receipt_id())},
+                                   {"source_till", Str(r.source_till())},
+                                   {"handed_over_by", Str(r.handed_over_by())},
+                                   {"lines", r.lines()},
+                                   {"total", FormatMoney(r.total())}};
+           })}};
+}
+
+std::string SiteParkedText(const api::SiteParkedList& list) {
+  const size_t count = list.receipts() != nullptr ? list.receipts()->size() : 0;
+  std::string out = "receipts parked to the site: " + std::to_string(count) + "\n";
+  if (list.receipts() != nullptr) {
+    for (const api::SiteParkedReceipt* r : *list.receipts()) {
+      out += "  " + Str(r->receipt_id()) + "  from till " + Str(r->source_till()) + "  by " +
+             Str(r->handed_over_by()) + "  " + std::to_string(r->lines()) + " lines  " + FormatMoney(r->total()) +
+             "\n";
+    }
+  }
+  return out;
+}
+
 std::string LineText(const api::Line& l) {
   const std::string discount = l.discount() != 0 ? "  (-" + FormatMoney(l.discount()) + ")" : "";
   char text[200];
@@ -237,6 +260,7 @@ nlohmann::json ReplyResultToJson(const api::Reply& reply) {
     }
     case api::ResultData::ReceiptView: return ReceiptJson(*reply.result_as_ReceiptView());
     case api::ResultData::StatusView: return StatusJson(*reply.result_as_StatusView());
+    case api::ResultData::SiteParkedList: return SiteParkedJson(*reply.result_as_SiteParkedList());
     case api::ResultData::BackupDone:  // `pos backup create` prints it (backup_commands.cpp)
     case api::ResultData::Empty:
     case api::ResultData::NONE: break;
@@ -265,6 +289,7 @@ std::string ReplyResultText(const api::Reply& reply, const std::string& done) {
     }
     case api::ResultData::ReceiptView: return ReceiptText(*reply.result_as_ReceiptView());
     case api::ResultData::StatusView: return StatusText(*reply.result_as_StatusView());
+    case api::ResultData::SiteParkedList: return SiteParkedText(*reply.result_as_SiteParkedList());
     case api::ResultData::BackupDone:  // `pos backup create` prints it (backup_commands.cpp)
     case api::ResultData::Empty:
     case api::ResultData::NONE: break;

@@ -94,6 +94,32 @@ Result<Membership> CurrentMembership(const Context& context, std::string_view co
   return membership;
 }
 
+// Asks the hub to revoke this till's key (LeaveRequest); returns the hub's words.
+Result<std::string> RevokeAtHub(const Context& context, const EventStore& store,
+                                const sync::TillSyncSettings& settings, int timeout_seconds) {
+  POS_ASSIGN_OR_RETURN(CurveKeyPair keys, LoadCurveKeys(KeyPath(context)));
+  const sync::HubEndpoint endpoint{settings.hub_address, settings.hub_public_key, keys.public_key, keys.secret_key};
+  auto reply_bytes =
+      sync::HubRequest(endpoint, sync::EncodeLeaveRequest(store.node_id()), std::chrono::seconds(timeout_seconds));
+  if (!reply_bytes.ok()) {
+    return Status::Unavailable("the hub at " + settings.hub_address + " did not answer (" +
+                               reply_bytes.status().message() +
+                               "), so it still admits this till; nothing was changed. Try again when the hub is "
+                               "reachable, or leave with --local-only");
+  }
+  POS_ASSIGN_OR_RETURN(const syncwire::Message* reply, sync::ParseMessage(*reply_bytes));
+  if (reply->body_type() != syncwire::Body::LeaveReply) {
+    return Status::Corruption("the hub answered the leave request with " +
+                              std::string(sync::BodyName(reply->body_type())) + "; nothing was changed");
+  }
+  const syncwire::LeaveReply& answer = *reply->body_as_LeaveReply();
+  if (!answer.accepted()) {
+    return Status::PermissionDenied("the hub refused the leave: " + std::string(sync::Text(answer.message())) +
+                                    "; nothing was changed");
+  }
+  return std::string(sync::Text(answer.message()));
+}
+
 struct JoinOptions {
   std::string hub;
   std::string hub_key;
@@ -447,16 +473,34 @@ void AddSyncCommands(CLI::App& app, Context& context) {
     if (!s.ok()) context.Fail(s);
   });
 
-  auto* leave_cmd = sync_cmd->add_subcommand("leave", "Leave the site: no more replication; the log stays as it is");
-  leave_cmd->callback([&context] {
+  struct LeaveOptions {
+    bool local_only = false;
+    int timeout_seconds = 10;
+  };
+  auto leave = std::make_shared<LeaveOptions>();
+  auto* leave_cmd = sync_cmd->add_subcommand(
+      "leave", "Leave the site: the hub revokes this till's key, replication ends; the log stays as it is");
+  leave_cmd->footer(
+      "The hub records TillRevoked (reason \"left\") and refuses this till's key from then on; joining again\n"
+      "needs the account's password (`pos sync join`). Needs the hub reachable (and `pos serve` stopped).\n"
+      "--local-only forgets the site on this till only, e.g. when the hub is gone for good: the hub then\n"
+      "still admits this till's key until its account is reset.");
+  leave_cmd->add_flag("--local-only", leave->local_only, "Do not ask the hub to revoke this till's key");
+  leave_cmd->add_option("--timeout", leave->timeout_seconds, "Seconds to wait for the hub's answer")
+      ->capture_default_str();
+  leave_cmd->callback([&context, leave] {
     Status s = [&]() -> Status {
       POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, OpenTillStore(context, "leave"));
       POS_ASSIGN_OR_RETURN(sync::TillSyncSettings settings, JoinedSettings(*store));
+      std::string at_hub = "not asked (--local-only)";
+      if (!leave->local_only) {
+        POS_ASSIGN_OR_RETURN(at_hub, RevokeAtHub(context, *store, settings, leave->timeout_seconds));
+      }
       POS_RETURN_IF_ERROR(sync::RecordLeft(*store, settings, context.options.acting_user));
       if (context.options.json) {
-        context.PrintJson({{"left", settings.hub_address}});
+        context.PrintJson({{"left", settings.hub_address}, {"revoked_at_hub", !leave->local_only}, {"hub", at_hub}});
       } else {
-        std::cout << "left the hub at " << settings.hub_address << "\n";
+        std::cout << "left the hub at " << settings.hub_address << " (hub: " << at_hub << ")\n";
       }
       return Status::Ok();
     }();
