@@ -95,19 +95,25 @@ void HubServer::Log(const std::string& line) const {
 
 void HubServer::Send(const std::string& identity, const std::string& bytes) {
   bool sent = false;
+  std::string why = "its queue is full";
   try {
     // ROUTER_MANDATORY with a zero send timeout: a full queue fails at once
     // (EAGAIN) and a vanished connection throws (EHOSTUNREACH).
     if (socket_->send(zmq::buffer(identity), zmq::send_flags::sndmore)) {
       sent = socket_->send(zmq::buffer(bytes), zmq::send_flags::none).has_value();
     }
-  } catch (const zmq::error_t&) {
+  } catch (const zmq::error_t& e) {
     sent = false;
+    why = e.what();
   }
   if (!sent) {
     // A message lost here would leave the session waiting forever: end it; the
     // till's next message gets NoSession and it starts again from durable positions.
-    if (peers_.erase(identity) > 0) Log("a message to till connection " + Hex(identity) + " could not be sent; its session ends");
+    // A copy: `identity` may be the peer's own field, freed by the erase.
+    const std::string gone = identity;
+    if (peers_.erase(gone) > 0) {
+      Log("a message to till connection " + Hex(gone) + " could not be sent (" + why + "); its session ends");
+    }
   }
 }
 
@@ -324,7 +330,7 @@ void HubServer::OnHello(Peer& peer, const syncwire::Hello& hello) {
           std::to_string(welcome.heads[origin]) + " of it (a till restored from an older backup?)");
     }
   }
-  Log("till " + peer.till_name + " (" + Hex(peer.till_node_id) + ", account " + peer.account + ") connected, mode " +
+  Log("till " + peer.till_name + " (" + Hex(peer.till_node_id) + ", account " + peer.account + ", connection " + Hex(peer.identity) + ") connected, mode " +
       peer.filter.Describe());
   Send(peer.identity, EncodeWelcome(welcome));
 }

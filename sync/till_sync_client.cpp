@@ -290,6 +290,7 @@ void TillSyncClient::OnAck(const syncwire::Ack& ack) {
   auto own = heads->find(store_.node_id());
   if (own != heads->end()) acknowledged_up_ = std::max(acknowledged_up_, own->second);
   credit_up_ += ack.credit();
+  if (options_.on_acknowledged) options_.on_acknowledged(acknowledged_up_);
   // The acknowledged position is what an operator (and a test) waits for: show it soon.
   if (std::chrono::steady_clock::now() - last_status_write_ >= kAckStatusInterval) WriteStatus();
 }
