@@ -37,6 +37,7 @@ struct RunOptions {
   double lag_seconds = 0;
   double lag_rate = 1000;
   std::string pos_binary = POS_CLI_BINARY;
+  std::string baseline_pos;
 };
 
 int Run(RunOptions options) {
@@ -94,6 +95,7 @@ int Run(RunOptions options) {
     pos::bench::SyncFigureOptions sync;
     sync.work_dir = work;
     sync.pos_binary = options.pos_binary;
+    sync.baseline_pos = options.baseline_pos;
     sync.catchup_store = *store;
     sync.tills = options.tills;
     sync.events_per_till = options.till_events;
@@ -183,6 +185,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--pos", options.pos_binary, "The `pos` CLI whose `hub serve` figure 3 measures")
       ->capture_default_str();
+  app.add_option("--baseline-pos", options.baseline_pos,
+                 "Another `pos` binary (e.g. built before a change) whose hub figure 3 measures beside --pos, "
+                 "in the same rounds")
+      ->check(CLI::ExistingFile);
   int exit_code = 0;
   pos::bench::AddInternalCommands(app, exit_code);
   app.require_subcommand(0, 1);

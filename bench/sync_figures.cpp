@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -281,10 +282,15 @@ Status MeasureLag(const SyncFigureOptions& options, Tills& tills, BenchHub& hub,
   return Status::Ok();
 }
 
-Status MeasureCatchUp(const SyncFigureOptions& options, const std::string& root, BenchReport& report,
-                      std::ostream& log) {
-  std::vector<double> seconds, rates;
+struct CatchUpRounds {
   uint64_t events = 0;
+  std::vector<double> seconds, rates;
+};
+
+// The prepared till catching up with a fresh hub run by `pos_binary`, once per round.
+Result<CatchUpRounds> MeasureCatchUp(const SyncFigureOptions& options, const std::string& pos_binary,
+                                     const std::string& root, std::ostream& log) {
+  CatchUpRounds result;
   for (size_t round = 0; round < options.rounds; ++round) {
     const std::string dir = root + "/catchup-" + std::to_string(round);
     std::error_code ignored;
@@ -295,29 +301,46 @@ Status MeasureCatchUp(const SyncFigureOptions& options, const std::string& root,
     tills.push_back(std::make_unique<SimTill>());
     POS_ASSIGN_OR_RETURN(tills[0]->store, EventStore::Open(dir + "/till"));
     tills[0]->keys_path = dir + "/till.keys";
-    events = tills[0]->Head();
-    POS_ASSIGN_OR_RETURN(std::unique_ptr<BenchHub> hub, BenchHub::Start(options.pos_binary, dir));
+    result.events = tills[0]->Head();
+    POS_ASSIGN_OR_RETURN(std::unique_ptr<BenchHub> hub, BenchHub::Start(pos_binary, dir));
     {
       POS_ASSIGN_OR_RETURN(std::unique_ptr<SiteReplication> site,
                            SiteReplication::LogIn(tills, *hub, dir + "/tills.log"));
       const auto started = SteadyClock::now();
       site->Run();
       POS_RETURN_IF_ERROR(WaitAcknowledged(tills, *hub, std::chrono::seconds(600), log));
-      seconds.push_back(std::chrono::duration<double>(SteadyClock::now() - started).count());
+      result.seconds.push_back(std::chrono::duration<double>(SteadyClock::now() - started).count());
     }
-    rates.push_back(static_cast<double>(events) / seconds.back());
-    log << "figure 3: catch-up round " << round + 1 << "/" << options.rounds << ": " << events << " events in "
-        << seconds.back() << " s (" << static_cast<int64_t>(rates.back()) << " events/s)" << std::endl;
+    result.rates.push_back(static_cast<double>(result.events) / result.seconds.back());
+    log << "figure 3: catch-up round " << round + 1 << "/" << options.rounds << " (" << pos_binary
+        << "): " << result.events << " events in " << result.seconds.back() << " s ("
+        << static_cast<int64_t>(result.rates.back()) << " events/s)" << std::endl;
     POS_RETURN_IF_ERROR(hub->Stop());
     tills.clear();
     std::filesystem::remove_all(dir, ignored);
   }
-  const std::string section = "3. sync: catch-up of a till with " + std::to_string(events) + " events";
-  const size_t time = report.Add(section, "client start to the hub's Ack of its whole chain", seconds, "s",
-                                 events >= 1'000'000 ? "< 10 s" : "", LoadAverage());
-  if (events >= 1'000'000) report.Bound(time, std::nullopt, 10.0);
-  const size_t rate = report.Add(section, "catch-up rate", rates, "events/s", ">= 100k/s (1M in < 10 s)");
+  return result;
+}
+
+Status ReportCatchUp(const SyncFigureOptions& options, const std::string& root, BenchReport& report,
+                     std::ostream& log) {
+  POS_ASSIGN_OR_RETURN(CatchUpRounds current, MeasureCatchUp(options, options.pos_binary, root, log));
+  std::optional<CatchUpRounds> baseline;
+  if (!options.baseline_pos.empty()) {
+    POS_ASSIGN_OR_RETURN(baseline, MeasureCatchUp(options, options.baseline_pos, root, log));
+  }
+  const std::string section = "3. sync: catch-up of a till with " + std::to_string(current.events) + " events";
+  const bool full_size = current.events >= 1'000'000;
+  const size_t time = report.Add(section, "client start to the hub's Ack of its whole chain", current.seconds, "s",
+                                 full_size ? "< 10 s" : "", LoadAverage());
+  if (full_size) report.Bound(time, std::nullopt, 10.0);
+  const size_t rate = report.Add(section, "catch-up rate", current.rates, "events/s", ">= 100k/s (1M in < 10 s)");
   report.Bound(rate, 100'000.0, std::nullopt);
+  if (baseline) {
+    const size_t before = report.Add(section, "catch-up rate, baseline " + options.baseline_pos, baseline->rates,
+                                     "events/s", "before");
+    report.Compare(rate, before, std::nullopt);
+  }
   return Status::Ok();
 }
 
@@ -351,43 +374,62 @@ Status RunSyncFigures(const SyncFigureOptions& options, BenchReport& report, std
   uint64_t total = 0;
   for (const auto& till : tills) total += till->Head();
 
-  std::vector<double> raw_rates, hub_rates;
+  std::vector<double> raw_rates, hub_rates, baseline_rates;
   std::unique_ptr<BenchHub> hub;
   std::unique_ptr<SiteReplication> site;
-  for (size_t round = 0; round < options.rounds; ++round) {
+  // One ingest with a fresh hub of `binary` in `dir`; the hub and the sessions stay up.
+  auto ingest = [&](const std::string& binary, const std::string& dir) -> Result<double> {
     site.reset();
     if (hub) POS_RETURN_IF_ERROR(hub->Stop());
-    if (round > 0) std::filesystem::remove_all(root + "/hub-" + std::to_string(round - 1), ignored);
-    POS_ASSIGN_OR_RETURN(double raw, RawIngest(batches, root + "/raw"));
-    raw_rates.push_back(raw);
-    POS_ASSIGN_OR_RETURN(hub, BenchHub::Start(options.pos_binary, root + "/hub-" + std::to_string(round)));
+    hub.reset();
+    POS_ASSIGN_OR_RETURN(hub, BenchHub::Start(binary, dir));
     POS_ASSIGN_OR_RETURN(site, SiteReplication::LogIn(tills, *hub, root + "/tills.log"));
     const auto started = SteadyClock::now();
     site->Run();
     POS_RETURN_IF_ERROR(WaitAcknowledged(tills, *hub, std::chrono::seconds(600), log));
     const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
-    hub_rates.push_back(static_cast<double>(total) / seconds);
-    log << "figure 3: ingest round " << round + 1 << "/" << options.rounds << ": raw RocksDB "
-        << static_cast<int64_t>(raw) << " events/s, hub " << static_cast<int64_t>(hub_rates.back()) << " events/s ("
-        << total << " events in " << seconds << " s, hub pid " << hub->pid() << ")" << std::endl;
+    log << "figure 3: ingest (" << binary << "): " << total << " events in " << seconds << " s, "
+        << static_cast<int64_t>(static_cast<double>(total) / seconds) << " events/s (hub pid " << hub->pid() << ")"
+        << std::endl;
+    return static_cast<double>(total) / seconds;
+  };
+  for (size_t round = 0; round < options.rounds; ++round) {
+    site.reset();
+    if (hub) POS_RETURN_IF_ERROR(hub->Stop());
+    hub.reset();
+    POS_ASSIGN_OR_RETURN(double raw, RawIngest(batches, root + "/raw"));
+    raw_rates.push_back(raw);
+    log << "figure 3: round " << round + 1 << "/" << options.rounds << ": raw RocksDB " << static_cast<int64_t>(raw)
+        << " events/s" << std::endl;
+    if (!options.baseline_pos.empty()) {
+      POS_ASSIGN_OR_RETURN(double before, ingest(options.baseline_pos, root + "/baseline-" + std::to_string(round)));
+      baseline_rates.push_back(before);
+    }
+    POS_ASSIGN_OR_RETURN(double rate, ingest(options.pos_binary, root + "/hub-" + std::to_string(round)));
+    hub_rates.push_back(rate);
   }
   const std::string section = "3. sync: hub ingest from " + std::to_string(options.tills) + " tills, " +
                               std::to_string(total) + " events";
   const size_t raw = report.Add(section, "raw RocksDB, same batches, synced, a thread per till (limit)", raw_rates,
                                 "events/s", "limit");
-  const size_t ingest =
+  const size_t ingested =
       report.Add(section, "pos hub serve, a TillSyncClient session per till", hub_rates, "events/s", ">= 100k/s",
                  "clients' start to the last Ack, CURVE on tcp loopback; " + LoadAverage());
-  report.Bound(ingest, 100'000.0, std::nullopt);
-  report.Compare(ingest, raw, std::nullopt);
+  report.Bound(ingested, 100'000.0, std::nullopt);
+  report.Compare(ingested, raw, std::nullopt);
+  if (!options.baseline_pos.empty()) {
+    const size_t before = report.Add(section, "pos hub serve, baseline " + options.baseline_pos, baseline_rates,
+                                     "events/s", "before");
+    report.Compare(before, raw, std::nullopt);
+  }
 
   POS_RETURN_IF_ERROR(MeasureLag(options, tills, *hub, source, report, log));
   site.reset();
   POS_RETURN_IF_ERROR(hub->Stop());
   tills.clear();
-  std::filesystem::rename(root, root + "-ingest", ignored);
+  std::filesystem::remove_all(root, ignored);
   std::filesystem::create_directories(root);
-  POS_RETURN_IF_ERROR(MeasureCatchUp(options, root, report, log));
+  POS_RETURN_IF_ERROR(ReportCatchUp(options, root, report, log));
   std::filesystem::remove_all(root, ignored);
   return Status::Ok();
 }

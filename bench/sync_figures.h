@@ -13,7 +13,8 @@
 //   append at the till to the hub's Ack that covers it: p50, p99, max.
 // - catch-up: a copy of the prepared till (`catchup_store`) joins a fresh hub;
 //   the time until the hub has acknowledged its whole chain.
-// Every hub is fresh per round; rounds give medians.
+// Every hub is fresh per round; rounds give medians. With `baseline_pos`, ingest
+// and catch-up are also measured with that binary's hub, in the same rounds.
 #pragma once
 
 #include <ostream>
@@ -27,6 +28,7 @@ namespace pos::bench {
 struct SyncFigureOptions {
   std::string work_dir;
   std::string pos_binary;     // the `pos` CLI whose `hub serve` is measured
+  std::string baseline_pos;   // another `pos` measured beside it (before/after a change); "" = none
   std::string catchup_store;  // a prepared till (bench/prepared_store.h)
   size_t tills = 50;
   size_t events_per_till = 20'000;
