@@ -88,7 +88,7 @@ Result<std::unique_ptr<BenchHub>> BenchHub::Start(const std::string& pos_binary,
 }
 
 Status BenchHub::Stop() {
-  return child_->Stop().WithContext("stopping the hub (see " + log_path_ + ")");
+  return child_->Stop(std::chrono::seconds(10)).WithContext("stopping the hub (see " + log_path_ + ")");
 }
 
 Result<std::vector<SourceEvent>> LoadSourceEvents(const std::string& store_dir, size_t count) {
