@@ -194,8 +194,12 @@ void HubServer::HandleMessage(const std::string& identity, const std::string& cl
   if (!client_key.empty() && options_.admission_of_key) admission = options_.admission_of_key(client_key);
   const bool admitted = admission.has_value();
 
-  // A Login or Hello answers with the hub's heads: what was received before is stored first.
-  if (message.body_type() == syncwire::Body::Login || message.body_type() == syncwire::Body::Hello) FlushBatches();
+  // A Login or Hello answers with the hub's heads, and a hand-over claim is decided on the
+  // hub's log: what was received before is stored first.
+  if (message.body_type() == syncwire::Body::Login || message.body_type() == syncwire::Body::Hello ||
+      message.body_type() == syncwire::Body::ClaimRequest) {
+    FlushBatches();
+  }
   switch (message.body_type()) {
     case syncwire::Body::Login: {
       const syncwire::Login& login = *message.body_as_Login();
