@@ -14,6 +14,10 @@ namespace {
 
 constexpr int kPollMillis = 50;
 constexpr uint32_t kMaxCredit = 16;
+// Received events that are appended together at the latest (FlushBatches()).
+constexpr size_t kMaxGroupEvents = 16384;
+// Events of one origin a filter's carried ranges grow by per step (Carried()).
+constexpr uint64_t kMaxIndexedPerStep = 20000;
 
 std::string Hex(std::string_view id) { return ToHex(id).substr(0, 12); }
 
@@ -59,6 +63,17 @@ struct HubServer::Peer {
       if (before != received_before.end() && seq <= before->second) return false;
     }
     return filter.Carries(category);
+  }
+  // Whether the next events of `origin` after `position` lie in the backfill zone,
+  // where Wants() depends on the seq and the per-filter carried ranges do not apply.
+  bool InBackfill(const std::string& origin, uint64_t position) const {
+    auto up_to = backfill_up_to.find(origin);
+    if (up_to == backfill_up_to.end()) return false;
+    uint64_t zone_end = up_to->second;
+    if (auto before = received_before.find(origin); before != received_before.end()) {
+      zone_end = std::max(zone_end, before->second);
+    }
+    return position < zone_end;
   }
   bool upstream_stopped = false;
   std::string upstream_problem;
@@ -110,19 +125,25 @@ void HubServer::Log(const std::string& line) const {
 
 void HubServer::Send(const std::string& identity, const std::string& bytes) {
   bool sent = false;
+  std::string why = "its queue is full";
   try {
     // ROUTER_MANDATORY with a zero send timeout: a full queue fails at once
     // (EAGAIN) and a vanished connection throws (EHOSTUNREACH).
     if (socket_->send(zmq::buffer(identity), zmq::send_flags::sndmore)) {
       sent = socket_->send(zmq::buffer(bytes), zmq::send_flags::none).has_value();
     }
-  } catch (const zmq::error_t&) {
+  } catch (const zmq::error_t& e) {
     sent = false;
+    why = e.what();
   }
   if (!sent) {
     // A message lost here would leave the session waiting forever: end it; the
     // till's next message gets NoSession and it starts again from durable positions.
-    if (peers_.erase(identity) > 0) Log("a message to till connection " + Hex(identity) + " could not be sent; its session ends");
+    // A copy: `identity` may be the peer's own field, freed by the erase.
+    const std::string gone = identity;
+    if (peers_.erase(gone) > 0) {
+      Log("a message to till connection " + Hex(gone) + " could not be sent (" + why + "); its session ends");
+    }
   }
 }
 
@@ -158,6 +179,7 @@ Status HubServer::Serve(const std::atomic<bool>& stop) {
         }
         HandleMessage(identity.to_string(), client_key, parts[0].to_string_view());
       }
+      FlushBatches();
       const auto now = std::chrono::steady_clock::now();
       for (auto it = peers_.begin(); it != peers_.end();) {
         if (now - it->second->last_heard > options_.peer_timeout) {
@@ -198,6 +220,12 @@ void HubServer::HandleMessage(const std::string& identity, const std::string& cl
   if (!client_key.empty() && options_.admission_of_key) admission = options_.admission_of_key(client_key);
   const bool admitted = admission.has_value();
 
+  // A Login or Hello answers with the hub's heads, and a hand-over claim is decided on the
+  // hub's log: what was received before is stored first.
+  if (message.body_type() == syncwire::Body::Login || message.body_type() == syncwire::Body::Hello ||
+      message.body_type() == syncwire::Body::ClaimRequest) {
+    FlushBatches();
+  }
   switch (message.body_type()) {
     case syncwire::Body::Login: {
       const syncwire::Login& login = *message.body_as_Login();
@@ -387,51 +415,99 @@ void HubServer::OnHello(Peer& peer, const syncwire::Hello& hello) {
           std::to_string(welcome.heads[origin]) + " of it (a till restored from an older backup?)");
     }
   }
-  Log("till " + peer.till_name + " (" + Hex(peer.till_node_id) + ", account " + peer.account + ") connected, mode " +
+  Log("till " + peer.till_name + " (" + Hex(peer.till_node_id) + ", account " + peer.account + ", connection " + Hex(peer.identity) + ") connected, mode " +
       peer.filter.Describe());
   Send(peer.identity, EncodeWelcome(welcome));
 }
 
 void HubServer::OnBatch(Peer& peer, const syncwire::Batch& batch) {
-  if (peer.upstream_stopped) {
-    Send(peer.identity, EncodeRefusal(syncwire::RefusalKind::StreamStopped, peer.upstream_problem));
-    return;
-  }
-  std::vector<std::string> events;
-  Status problem;
-  if (batch.events() != nullptr) {
-    events.reserve(batch.events()->size());
+  PendingBatch pending{peer.identity, &peer, batch.batch_no(), {}, Status::Ok()};
+  if (batch.events() != nullptr && !peer.upstream_stopped) {
+    pending.events.reserve(batch.events()->size());
     for (const syncwire::EventBytes* entry : *batch.events()) {
       std::string_view bytes = Bytes(entry->bytes());
       auto view = EventView::Parse(bytes);
       if (!view.ok()) {
-        problem = view.status().WithContext("event #" + std::to_string(events.size()) + " of batch " +
-                                            std::to_string(batch.batch_no()));
+        pending.problem = view.status().WithContext("event #" + std::to_string(pending.events.size()) + " of batch " +
+                                                    std::to_string(batch.batch_no()));
         break;
       }
       if (view->origin() != peer.till_node_id) {
-        problem = Status::PermissionDenied("batch " + std::to_string(batch.batch_no()) + " holds an event of origin " +
-                                           ToHex(view->origin()) + "; a till sends only its own chain");
+        pending.problem = Status::PermissionDenied("batch " + std::to_string(batch.batch_no()) +
+                                                   " holds an event of origin " + ToHex(view->origin()) +
+                                                   "; a till sends only its own chain");
         break;
       }
-      events.emplace_back(bytes);
+      pending.events.emplace_back(bytes);
     }
   }
-  if (problem.ok() && !events.empty()) {
-    auto appended = hub_.AppendReplicated(std::move(events));
-    if (!appended.ok()) problem = appended.status();
+  pending_events_ += pending.events.size();
+  pending_.push_back(std::move(pending));
+  if (pending_events_ >= kMaxGroupEvents) FlushBatches();
+}
+
+void HubServer::FlushBatches() {
+  if (pending_.empty()) return;
+  std::vector<PendingBatch> batches = std::move(pending_);
+  pending_.clear();
+  pending_events_ = 0;
+  auto session = [this](const PendingBatch& batch) -> Peer* {
+    auto it = peers_.find(batch.identity);
+    return it != peers_.end() && it->second.get() == batch.peer ? batch.peer : nullptr;
+  };
+  // Optimistic group commit: when every batch is valid so far, one durable write
+  // for all of them. A refusal writes nothing; then each is appended on its own,
+  // so only the faulty till's stream stops.
+  bool grouped = true;
+  for (const PendingBatch& batch : batches) {
+    const Peer* peer = session(batch);
+    if (peer == nullptr || peer->upstream_stopped || !batch.problem.ok()) grouped = false;
   }
-  if (!problem.ok()) {
-    peer.upstream_stopped = true;
-    peer.upstream_problem = "the hub stopped this till's stream: " + problem.ToString() + " (nothing of it was stored)";
-    Log("till " + peer.till_name + ": " + peer.upstream_problem);
-    Send(peer.identity, EncodeRefusal(syncwire::RefusalKind::StreamStopped, peer.upstream_problem));
-    return;
+  if (grouped) {
+    std::vector<std::string> all;
+    size_t count = 0;
+    for (const PendingBatch& batch : batches) count += batch.events.size();
+    all.reserve(count);
+    for (PendingBatch& batch : batches) {
+      for (std::string& event : batch.events) all.push_back(std::move(event));
+    }
+    // A copy: on a refusal the events go back to their batches for one-by-one appends.
+    auto appended = all.empty() ? Result<ReplicationReceipt>(ReplicationReceipt{}) : hub_.AppendReplicated(all);
+    if (!appended.ok()) {
+      grouped = false;
+      size_t next = 0;  // hand the (unmoved-from) events back to their batches
+      for (PendingBatch& batch : batches) {
+        for (std::string& event : batch.events) event = std::move(all[next++]);
+      }
+    }
   }
-  const ChainHeads heads = hub_.Heads();
-  auto it = heads.find(peer.till_node_id);
-  VersionVector acknowledged{{peer.till_node_id, it == heads.end() ? 0 : it->second.seq}};
-  Send(peer.identity, EncodeAck(batch.batch_no(), acknowledged, 1));
+  for (PendingBatch& batch : batches) {
+    Peer* peer = session(batch);
+    if (peer == nullptr) continue;  // the session ended meanwhile: nothing of it is stored or acknowledged
+    if (!grouped) {
+      if (peer->upstream_stopped) {
+        Send(peer->identity, EncodeRefusal(syncwire::RefusalKind::StreamStopped, peer->upstream_problem));
+        continue;
+      }
+      Status problem = batch.problem;
+      if (problem.ok() && !batch.events.empty()) {
+        auto appended = hub_.AppendReplicated(std::move(batch.events));
+        if (!appended.ok()) problem = appended.status();
+      }
+      if (!problem.ok()) {
+        peer->upstream_stopped = true;
+        peer->upstream_problem =
+            "the hub stopped this till's stream: " + problem.ToString() + " (nothing of it was stored)";
+        Log("till " + peer->till_name + ": " + peer->upstream_problem);
+        Send(peer->identity, EncodeRefusal(syncwire::RefusalKind::StreamStopped, peer->upstream_problem));
+        continue;
+      }
+    }
+    const ChainHeads heads = hub_.Heads();
+    auto it = heads.find(peer->till_node_id);
+    VersionVector acknowledged{{peer->till_node_id, it == heads.end() ? 0 : it->second.seq}};
+    Send(peer->identity, EncodeAck(batch.batch_no, acknowledged, 1));
+  }
 }
 
 void HubServer::OnAck(Peer& peer, const syncwire::Ack& ack) {
@@ -447,6 +523,37 @@ uint64_t HubServer::Backlog(const Peer& peer, const ChainHeads& heads) const {
     if (head.seq > sent) backlog += head.seq - sent;
   }
   return backlog;
+}
+
+Result<const HubServer::CarriedRanges*> HubServer::Carried(const SyncFilter& filter, const std::string& origin,
+                                                           uint64_t head) {
+  CarriedRanges& carried = carried_[filter.Describe()][origin];
+  if (carried.scanned >= head) return &carried;
+  // A bounded step, so a long backlog does not hold up the other sessions' messages.
+  const uint64_t until = std::min(head, carried.scanned + kMaxIndexedPerStep);
+  Status problem;
+  Status status = hub_.ScanOrigin(origin, carried.scanned + 1, [&](uint64_t, std::string_view event_bytes) {
+    auto view = EventView::Parse(event_bytes);
+    if (!view.ok()) {
+      problem = view.status();
+      return false;
+    }
+    const uint64_t seq = view->origin_seq();
+    if (seq > until) return false;
+    const EventTypeInfo* info = FindEventType(view->type());
+    if (info != nullptr && filter.Carries(info->category)) {
+      if (!carried.ranges.empty() && carried.ranges.back().second + 1 == seq) {
+        carried.ranges.back().second = seq;
+      } else {
+        carried.ranges.emplace_back(seq, seq);
+      }
+    }
+    carried.scanned = seq;
+    return true;
+  });
+  if (!status.ok()) return status;
+  if (!problem.ok()) return problem.WithContext("event " + std::to_string(carried.scanned + 1) + " of origin " + Hex(origin));
+  return &carried;
 }
 
 void HubServer::SendDownstream(Peer& peer) {
@@ -466,11 +573,46 @@ void HubServer::SendDownstream(Peer& peer) {
       if (origin == peer.till_node_id) continue;
       uint64_t& position = scanned[origin];
       if (head.seq <= position) continue;
-      Status status = hub_.ScanOrigin(origin, position + 1, [&](uint64_t, std::string_view event_bytes) {
-        auto view = EventView::Parse(event_bytes);
-        if (!view.ok() || view->origin_seq() > head.seq) return false;
-        const EventTypeInfo* info = FindEventType(view->type());
-        if (info != nullptr && peer.Wants(origin, view->origin_seq(), info->category)) {
+      if (peer.InBackfill(origin, position)) {
+        // Inside a backfill zone the rule depends on the seq (Peer::Wants): read every event.
+        Status status = hub_.ScanOrigin(origin, position + 1, [&](uint64_t, std::string_view event_bytes) {
+          auto view = EventView::Parse(event_bytes);
+          if (!view.ok() || view->origin_seq() > head.seq) return false;
+          const EventTypeInfo* info = FindEventType(view->type());
+          if (info != nullptr && peer.Wants(origin, view->origin_seq(), info->category)) {
+            if (!batch.events.empty() &&
+                (batch.events.size() >= kMaxBatchEvents || bytes + event_bytes.size() > kMaxBatchBytes)) {
+              full = true;
+              return false;
+            }
+            batch.events.emplace_back(event_bytes);
+            bytes += event_bytes.size();
+          }
+          position = view->origin_seq();
+          return true;
+        });
+        if (!status.ok()) {
+          Log("reading the hub's log for till " + peer.till_name + ": " + status.ToString());
+          return;
+        }
+        continue;
+      }
+      auto carried = Carried(peer.filter, origin, head.seq);
+      if (!carried.ok()) {
+        Log("reading the hub's log for till " + peer.till_name + ": " + carried.status().ToString());
+        return;
+      }
+      // Only the carried ranges are read; what lies between them is passed over.
+      const uint64_t known = std::min(head.seq, (*carried)->scanned);
+      bool stuck = false;
+      for (const auto& [first, last] : (*carried)->ranges) {
+        if (full) break;
+        if (last <= position) continue;
+        if (first > known) break;
+        const uint64_t through = std::min(last, known);
+        Status status = hub_.ScanOrigin(origin, std::max(first, position + 1), [&](uint64_t, std::string_view event_bytes) {
+          auto view = EventView::Parse(event_bytes);
+          if (!view.ok() || view->origin_seq() > through) return false;
           if (!batch.events.empty() &&
               (batch.events.size() >= kMaxBatchEvents || bytes + event_bytes.size() > kMaxBatchBytes)) {
             full = true;
@@ -478,14 +620,19 @@ void HubServer::SendDownstream(Peer& peer) {
           }
           batch.events.emplace_back(event_bytes);
           bytes += event_bytes.size();
+          position = view->origin_seq();
+          return true;
+        });
+        if (!status.ok()) {
+          Log("reading the hub's log for till " + peer.till_name + ": " + status.ToString());
+          return;
         }
-        position = view->origin_seq();
-        return true;
-      });
-      if (!status.ok()) {
-        Log("reading the hub's log for till " + peer.till_name + ": " + status.ToString());
-        return;
+        if (!full && position < through) {
+          stuck = true;  // an unreadable event: stay before it
+          break;
+        }
       }
+      if (!full && !stuck) position = std::max(position, known);
     }
     if (batch.events.empty()) {
       peer.sent = std::move(scanned);  // everything up to the heads is filtered out

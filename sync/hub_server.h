@@ -10,12 +10,15 @@
 // leaves (LeaveRequest) is revoked and its sessions end. An admitted till says Hello (with the node id it was admitted
 // as) and its version vectors; then
 // - till -> hub: Batches of the till's own chain; each is appended with
-//   EventStore::AppendReplicated (one durable write per batch) and acknowledged
-//   only after it is durable. A refused batch (gap, hash mismatch, bad bytes)
+//   EventStore::AppendReplicated and acknowledged only after it is durable. The
+//   batches of every session received in one poll round share one durable
+//   write (FlushBatches: one bad batch makes them go one by one, and only its
+//   till's stream stops). A refused batch (gap, hash mismatch, bad bytes)
 //   stops that stream until the till's next Hello; nothing of it is stored.
 // - hub -> till: what the hub holds beyond the till's positions, filtered by the
 //   till's sync mode (never account events), in Batches while the till grants credit.
-// One thread (Serve) does all of it; the store's group commit makes each batch durable.
+// - hub -> till filtering reads each event once per sync filter, not per till (Carried()).
+// One thread (Serve) does all of it.
 #pragma once
 
 #include <atomic>
@@ -25,6 +28,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/event_store.h"
 #include "engine/status.h"
@@ -89,6 +94,8 @@ class HubServer {
                const syncwire::LeaveRequest& request);
   void OnBatch(Peer& peer, const syncwire::Batch& batch);
   void OnAck(Peer& peer, const syncwire::Ack& ack);
+  // Appends the batches received since the last flush and answers each (Ack or Refusal), in arrival order.
+  void FlushBatches();
   void SendDownstream(Peer& peer);
   void SendHeartbeats();
   void Send(const std::string& identity, const std::string& bytes);
@@ -96,13 +103,34 @@ class HubServer {
   // Events the hub holds beyond the peer's positions (before the mode filter).
   uint64_t Backlog(const Peer& peer, const ChainHeads& heads) const;
 
+  // Which events of one origin a sync filter carries, known through `scanned`:
+  // ascending, disjoint [first, last] origin_seq ranges. Shared by every peer
+  // with that filter, so an event is read once per filter, not once per till.
+  struct CarriedRanges {
+    uint64_t scanned = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  };
+  // Brings `filter`'s ranges of `origin` up to `head`; the ranges, or the read error.
+  Result<const CarriedRanges*> Carried(const SyncFilter& filter, const std::string& origin, uint64_t head);
+
   EventStore& hub_;
   HubServerOptions options_;
+  std::map<std::string, std::map<std::string, CarriedRanges>> carried_;  // by filter (Describe()), origin
   std::unique_ptr<zmq::context_t> context_;
   std::shared_ptr<void> authenticator_;
   std::unique_ptr<zmq::socket_t> socket_;
   std::string endpoint_;
   std::map<std::string, std::unique_ptr<Peer>> peers_;  // by ZeroMQ routing identity
+  // A till's Batch, checked, waiting for the group commit of FlushBatches().
+  struct PendingBatch {
+    std::string identity;
+    Peer* peer;  // the session it came in; stale when peers_ no longer maps identity to it
+    uint64_t batch_no;
+    std::vector<std::string> events;
+    Status problem;  // bad bytes or a foreign origin: refused at the flush
+  };
+  std::vector<PendingBatch> pending_;
+  size_t pending_events_ = 0;
 };
 
 }  // namespace pos::sync

@@ -50,6 +50,9 @@ struct TillSyncClientOptions {
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds silence_limit{4000};
   std::function<void(const std::string&)> log;  // stderr by default
+  // Called on the sync thread with the hub's durable position of this till's
+  // chain after each Ack (pos_bench measures replication lag with it).
+  std::function<void(uint64_t acknowledged_seq)> on_acknowledged;
 };
 
 // The hub arbiter's answer to a hand-over claim (ClaimReply).

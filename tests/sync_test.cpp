@@ -1329,6 +1329,33 @@ TEST_F(HubProtocolTest, BadBytesGapsAndStrangersAreRefusedAndChangeNothing) {
   EXPECT_EQ(View(reply)->body_as_Refusal()->kind(), syncwire::RefusalKind::NotAdmitted);
 }
 
+// Batches that arrive together share one durable write (HubServer::FlushBatches);
+// a bad one among them stops only its stream from there on: the good batch
+// before it is stored and acknowledged, and the replies come in arrival order.
+TEST_F(HubProtocolTest, ABadBatchAmongQueuedOnesKeepsTheGoodOneBeforeIt) {
+  const uint64_t hub_events = hub_->LastSequence();
+  auto socket = Connect(till_keys_);
+  ASSERT_NE(socket, nullptr);
+  socket->send(zmq::buffer(Hello()), zmq::send_flags::none);
+  ASSERT_EQ(View(Next(*socket))->body_type(), syncwire::Body::Welcome);
+  // Back to back, so the hub mostly takes them in one poll round.
+  socket->send(zmq::buffer(sync::EncodeBatch({1, {till_events_[0], till_events_[1]}, 0, 0})), zmq::send_flags::none);
+  socket->send(zmq::buffer(sync::EncodeBatch({2, {till_events_[3]}, 0, 0})), zmq::send_flags::none);  // a gap
+  socket->send(zmq::buffer(sync::EncodeBatch({3, {till_events_[2]}, 0, 0})), zmq::send_flags::none);
+  std::string reply = Next(*socket);
+  ASSERT_EQ(View(reply)->body_type(), syncwire::Body::Ack);
+  EXPECT_EQ(View(reply)->body_as_Ack()->batch_no(), 1u);
+  reply = Next(*socket);
+  ASSERT_EQ(View(reply)->body_type(), syncwire::Body::Refusal);
+  EXPECT_EQ(View(reply)->body_as_Refusal()->kind(), syncwire::RefusalKind::StreamStopped);
+  EXPECT_TRUE(Contains(View(reply)->body_as_Refusal()->message()->str(), "gap")) << reply;
+  reply = Next(*socket);
+  ASSERT_EQ(View(reply)->body_type(), syncwire::Body::Refusal);
+  EXPECT_EQ(View(reply)->body_as_Refusal()->kind(), syncwire::RefusalKind::StreamStopped);
+  EXPECT_EQ(hub_->Heads().at(till_->node_id()).seq, 2u);
+  EXPECT_EQ(hub_->LastSequence(), hub_events + 2);
+}
+
 TEST_F(HubProtocolTest, AClientPinningAnotherHubKeyNeverGetsAnAnswer) {
   CurveKeyPair wrong = MakeKeys();
   auto answer = sync::HubRequest({server_->endpoint(), wrong.public_key, till_keys_.public_key, till_keys_.secret_key},
