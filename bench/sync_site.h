@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/child_process.h"
+#include "engine/child_process.h"
 #include "engine/event_store.h"
 #include "engine/status.h"
 #include "sync/hub_connection.h"
