@@ -139,6 +139,9 @@ Status ProjectionRunner::ApplyRange(const std::vector<Entry*>& entries, uint64_t
     return Status::Ok();
   };
   Status scan = store_.ScanLog(from, to, [&](uint64_t seq, std::string_view event_bytes) {
+    // StopTailing() ends a long range at the next chunk boundary: every applied
+    // chunk is committed with its checkpoint, the rest is applied after a restart.
+    if (chunk.seqs.empty() && stop_.load(std::memory_order_relaxed)) return false;
     bytes[chunk.seqs.size()].assign(event_bytes);
     chunk.seqs.push_back(seq);
     if (chunk.seqs.size() >= options_.events_per_batch) {

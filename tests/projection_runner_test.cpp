@@ -103,6 +103,31 @@ TEST(ProjectionRunnerTest, CatchUpAppliesEveryEventOnceAndResumesFromCheckpoint)
   EXPECT_EQ(Counter(runner, "counting", "count"), 131u);
 }
 
+TEST(ProjectionRunnerTest, StopTailingEndsALongBacklogAtAChunkBoundary) {
+  ScratchDir dir;
+  auto store = NewStore(dir);
+  AppendArticles(*store, 0, 2000);  // 2,001 events at 2 ms each: 4 s to apply them all
+  uint64_t stopped_at = 0;
+  {
+    ProjectionRunner runner(*store, {.events_per_batch = 10});
+    ASSERT_TRUE(runner.Register(std::make_unique<CountingProjection>(1, 0, std::chrono::milliseconds(2))).ok());
+    ASSERT_TRUE(runner.StartTailing().ok());
+    ASSERT_TRUE(runner.WaitUntilApplied(10, std::chrono::seconds(30)));
+    runner.StopTailing();
+    stopped_at = runner.Infos()[0].checkpoint;
+    // Stopped inside the backlog, at a committed chunk: state and checkpoint agree.
+    EXPECT_LT(stopped_at, store->LastSequence());
+    EXPECT_EQ(stopped_at % 10, 0u);
+    EXPECT_EQ(Counter(runner, "counting", "count"), stopped_at);
+  }
+  // A restart applies the rest, each event once.
+  ProjectionRunner runner(*store, {.events_per_batch = 500});
+  ASSERT_TRUE(runner.Register(std::make_unique<CountingProjection>()).ok());
+  EXPECT_EQ(runner.Infos()[0].checkpoint, stopped_at);
+  ASSERT_TRUE(runner.CatchUp().ok());
+  EXPECT_EQ(Counter(runner, "counting", "count"), store->LastSequence());
+}
+
 TEST(ProjectionRunnerTest, FailedApplyLeavesStateAndCheckpointAtTheLastCommittedChunk) {
   ScratchDir dir;
   auto store = NewStore(dir);

@@ -99,6 +99,9 @@ Status ServeHub(Context& context, const std::string& listen) {
   stop.store(true);
   serving.join();
   server.reset();
+  // The read models stop at their next committed chunk; what is left is applied at the next start.
+  projections->StopTailing();
+  if (Status flushed = store->FlushMemtables(); !flushed.ok() && served.ok()) served = flushed;
   RemoveServeFile(context.options.data_dir);
   return served;
 }
