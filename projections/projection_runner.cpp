@@ -106,7 +106,8 @@ Status ProjectionRunner::Rebuild(std::string_view name, const ProgressCallback& 
   return ApplyRange(targets, store_.LastSequence(), progress);
 }
 
-Status ProjectionRunner::ApplyRange(const std::vector<Entry*>& entries, uint64_t to, const ProgressCallback& progress) {
+Status ProjectionRunner::ApplyRange(const std::vector<Entry*>& entries, uint64_t to, const ProgressCallback& progress,
+                                    const std::atomic<bool>* stop) {
   if (entries.empty()) return Status::Ok();
   uint64_t from = UINT64_MAX;
   for (const Entry* entry : entries) from = std::min(from, entry->checkpoint + 1);
@@ -141,7 +142,7 @@ Status ProjectionRunner::ApplyRange(const std::vector<Entry*>& entries, uint64_t
   Status scan = store_.ScanLog(from, to, [&](uint64_t seq, std::string_view event_bytes) {
     // StopTailing() ends a long range at the next chunk boundary: every applied
     // chunk is committed with its checkpoint, the rest is applied after a restart.
-    if (chunk.seqs.empty() && stop_.load(std::memory_order_relaxed)) return false;
+    if (chunk.seqs.empty() && stop != nullptr && stop->load(std::memory_order_relaxed)) return false;
     bytes[chunk.seqs.size()].assign(event_bytes);
     chunk.seqs.push_back(seq);
     if (chunk.seqs.size() >= options_.events_per_batch) {
@@ -221,7 +222,7 @@ void ProjectionRunner::TailLoop() {
     if (all.empty()) lowest = 0;
     const uint64_t last = store_.WaitForEventsAfter(lowest, std::chrono::milliseconds(100));
     if (last <= lowest || all.empty()) continue;
-    Status s = ApplyRange(all, last, {});
+    Status s = ApplyRange(all, last, {}, &stop_);
     if (!s.ok()) {
       std::lock_guard lock(mutex_);
       tail_status_ = s;

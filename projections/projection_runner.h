@@ -84,7 +84,9 @@ class ProjectionRunner {
   Status Prepare(Entry& entry);
   Status ResetEntry(Entry& entry);
   // Applies log events (entry.checkpoint, to] to the given entries.
-  Status ApplyRange(const std::vector<Entry*>& entries, uint64_t to, const ProgressCallback& progress);
+  // `stop` (the tailing thread's flag, else null) ends the range at a chunk boundary.
+  Status ApplyRange(const std::vector<Entry*>& entries, uint64_t to, const ProgressCallback& progress,
+                    const std::atomic<bool>* stop = nullptr);
   // Events of one chunk, parsed once for every projection: events[i] is at local sequence seqs[i].
   struct Chunk {
     std::vector<uint64_t> seqs;

@@ -199,6 +199,39 @@ TEST(EventStoreCreate, WritesNodeInitialisedAtLocalSeqOne) {
   EXPECT_EQ(*version, 1u);
 }
 
+// A start-up snapshot grows with history; it must not sit in the data blocks
+// that hold the small keys every open reads (docs/storage.md, "meta").
+TEST(EventStoreSnapshot, LargeSnapshotsGoToBlobFilesAndSurviveReopenAndReplacement) {
+  ScratchDir dir;
+  const std::string path = dir.Sub("store");
+  std::string first(1 << 20, 'a'), second(1 << 20, 'b');
+  for (size_t i = 0; i < first.size(); i += 997) first[i] = static_cast<char>(i);  // not all one byte
+  {
+    auto store = MustCreate(path);
+    ASSERT_TRUE(store->PutSnapshot("register", first).ok());
+    ASSERT_TRUE(store->FlushMemtables().ok());
+  }
+  uint64_t blob_bytes = 0, table_bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    if (entry.path().extension() == ".blob") blob_bytes += entry.file_size();
+    if (entry.path().extension() == ".sst") table_bytes += entry.file_size();
+  }
+  EXPECT_GE(blob_bytes, 64u * 1024) << "the snapshot is not in a blob file";
+  EXPECT_LT(table_bytes, 256u * 1024) << "a snapshot is inline in the tables";
+  {
+    auto store = MustOpen(path);
+    auto read = store->GetSnapshot("register");
+    ASSERT_TRUE(read.ok() && read->has_value());
+    EXPECT_EQ(**read, first);
+    ASSERT_TRUE(store->PutSnapshot("register", second).ok());
+    ASSERT_TRUE(store->FlushMemtables().ok());
+  }
+  auto store = MustOpen(path);
+  auto read = store->GetSnapshot("register");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ(**read, second);
+}
+
 TEST(EventStoreCreate, TwoStoresGetDifferentNodeIds) {
   ScratchDir dir;
   auto a = MustCreate(dir.Sub("a"), "a");
