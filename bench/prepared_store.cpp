@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <filesystem>
+
+#include <rocksdb/utilities/checkpoint.h>
 #include <fstream>
 #include <memory>
 
@@ -108,6 +110,17 @@ Result<std::string> PrepareStore(const PreparedStoreOptions& options, std::ostre
       << static_cast<int64_t>(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
       << " s" << std::endl;
   return dir;
+}
+
+Status CheckpointStore(const std::string& from, const std::string& to) {
+  POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, EventStore::Open(from));
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status made = rocksdb::Checkpoint::Create(store->db(), &raw);
+  if (!made.ok()) return Status::Internal("checkpoint of " + from + ": " + made.ToString());
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  rocksdb::Status copied = checkpoint->CreateCheckpoint(to);
+  if (!copied.ok()) return Status::Internal("checkpoint of " + from + " into " + to + ": " + copied.ToString());
+  return Status::Ok();
 }
 
 }  // namespace pos::bench

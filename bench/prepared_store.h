@@ -23,4 +23,8 @@ struct PreparedStoreOptions {
 // The path of the prepared till.
 Result<std::string> PrepareStore(const PreparedStoreOptions& options, std::ostream& log);
 
+// A copy of the store at `from` in `to` (absent), as a RocksDB checkpoint: the
+// figures that write to a till work on a copy of the cached one.
+Status CheckpointStore(const std::string& from, const std::string& to);
+
 }  // namespace pos::bench

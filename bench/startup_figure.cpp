@@ -7,11 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include <rocksdb/db.h>
-#include <rocksdb/utilities/checkpoint.h>
-
-#include "engine/child_process.h"
+#include "bench/prepared_store.h"
 #include "bench/register_workload.h"
+#include "engine/child_process.h"
 #include "engine/event_store.h"
 
 namespace pos::bench {
@@ -20,13 +18,7 @@ namespace {
 // A copy of the till at `from` in `to` (absent): a RocksDB checkpoint of the
 // store plus every directory beside it (the TSE's).
 Status CopyTill(const std::string& from, const std::string& to) {
-  POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, EventStore::Open(from));
-  rocksdb::Checkpoint* raw = nullptr;
-  rocksdb::Status made = rocksdb::Checkpoint::Create(store->db(), &raw);
-  if (!made.ok()) return Status::Internal("checkpoint of " + from + ": " + made.ToString());
-  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  rocksdb::Status copied = checkpoint->CreateCheckpoint(to);
-  if (!copied.ok()) return Status::Internal("checkpoint of " + from + " into " + to + ": " + copied.ToString());
+  POS_RETURN_IF_ERROR(CheckpointStore(from, to));
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(from)) {
     if (!entry.is_directory()) continue;

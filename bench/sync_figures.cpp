@@ -14,8 +14,8 @@
 #include <vector>
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/checkpoint.h>
 
+#include "bench/prepared_store.h"
 #include "bench/rocksdb_peer.h"
 #include "bench/sync_site.h"
 #include "sync/sync_wire.h"
@@ -216,17 +216,6 @@ Result<double> RawIngest(const std::vector<std::vector<CorpusCommand>>& batches,
   std::filesystem::remove_all(dir, ignored);
   POS_RETURN_IF_ERROR(failure);
   return static_cast<double>(events.load()) / seconds;
-}
-
-Status CheckpointStore(const std::string& from, const std::string& to) {
-  POS_ASSIGN_OR_RETURN(std::unique_ptr<EventStore> store, EventStore::Open(from));
-  rocksdb::Checkpoint* raw = nullptr;
-  rocksdb::Status made = rocksdb::Checkpoint::Create(store->db(), &raw);
-  if (!made.ok()) return Status::Internal("checkpoint of " + from + ": " + made.ToString());
-  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  rocksdb::Status copied = checkpoint->CreateCheckpoint(to);
-  if (!copied.ok()) return Status::Internal("checkpoint of " + from + " into " + to + ": " + copied.ToString());
-  return Status::Ok();
 }
 
 double Percentile(std::vector<double>& values, double p) {

@@ -568,6 +568,17 @@ void HubServer::SendDownstream(Peer& peer) {
     size_t bytes = 0;
     VersionVector scanned = peer.sent;
     bool full = false;
+    // Adds one event to the batch; false (and `full`) when the batch has no room for it.
+    auto add = [&](std::string_view event_bytes) {
+      if (!batch.events.empty() &&
+          (batch.events.size() >= kMaxBatchEvents || bytes + event_bytes.size() > kMaxBatchBytes)) {
+        full = true;
+        return false;
+      }
+      batch.events.emplace_back(event_bytes);
+      bytes += event_bytes.size();
+      return true;
+    };
     for (const auto& [origin, head] : heads) {
       if (full) break;
       if (origin == peer.till_node_id) continue;
@@ -579,14 +590,8 @@ void HubServer::SendDownstream(Peer& peer) {
           auto view = EventView::Parse(event_bytes);
           if (!view.ok() || view->origin_seq() > head.seq) return false;
           const EventTypeInfo* info = FindEventType(view->type());
-          if (info != nullptr && peer.Wants(origin, view->origin_seq(), info->category)) {
-            if (!batch.events.empty() &&
-                (batch.events.size() >= kMaxBatchEvents || bytes + event_bytes.size() > kMaxBatchBytes)) {
-              full = true;
-              return false;
-            }
-            batch.events.emplace_back(event_bytes);
-            bytes += event_bytes.size();
+          if (info != nullptr && peer.Wants(origin, view->origin_seq(), info->category) && !add(event_bytes)) {
+            return false;
           }
           position = view->origin_seq();
           return true;
@@ -612,14 +617,7 @@ void HubServer::SendDownstream(Peer& peer) {
         const uint64_t through = std::min(last, known);
         Status status = hub_.ScanOrigin(origin, std::max(first, position + 1), [&](uint64_t, std::string_view event_bytes) {
           auto view = EventView::Parse(event_bytes);
-          if (!view.ok() || view->origin_seq() > through) return false;
-          if (!batch.events.empty() &&
-              (batch.events.size() >= kMaxBatchEvents || bytes + event_bytes.size() > kMaxBatchBytes)) {
-            full = true;
-            return false;
-          }
-          batch.events.emplace_back(event_bytes);
-          bytes += event_bytes.size();
+          if (!view.ok() || view->origin_seq() > through || !add(event_bytes)) return false;
           position = view->origin_seq();
           return true;
         });

@@ -132,6 +132,12 @@ struct JoinOptions {
   bool discard_local = false;
 };
 
+// The account's password: from --password-fd, else prompted without echo (never an argument).
+Result<std::string> ReadAccountPassword(const JoinOptions& options) {
+  if (options.password_fd >= 0) return ReadSecretFromFd(options.password_fd, "password");
+  return ReadSecret("Password of " + options.account + ": ", false, "--password-fd");
+}
+
 struct Admitted {
   std::string hub_node_id;
   std::string hub_name;
@@ -178,12 +184,7 @@ Status Join(Context& context, const JoinOptions& options) {
     return Status::FailedPrecondition("this till has joined the hub at " + current.hub_address + " (account " +
                                       current.account + ") already; `pos sync leave` first");
   }
-  std::string password;
-  if (options.password_fd >= 0) {
-    POS_ASSIGN_OR_RETURN(password, ReadSecretFromFd(options.password_fd, "password"));
-  } else {
-    POS_ASSIGN_OR_RETURN(password, ReadSecret("Password of " + options.account + ": ", false, "--password-fd"));
-  }
+  POS_ASSIGN_OR_RETURN(std::string password, ReadAccountPassword(options));
   POS_ASSIGN_OR_RETURN(CurveKeyPair keys, LoadOrCreateCurveKeys(KeyPath(context)));
   POS_ASSIGN_OR_RETURN(Admitted login, LogIn(store->node_id(), store->node_name(), keys, options, password));
 
@@ -454,12 +455,7 @@ void AddSyncCommands(CLI::App& app, Context& context) {
       options.hub = membership.hub_address;
       options.hub_key = membership.hub_public_key;
       options.account = membership.account;
-      std::string password;
-      if (options.password_fd >= 0) {
-        POS_ASSIGN_OR_RETURN(password, ReadSecretFromFd(options.password_fd, "password"));
-      } else {
-        POS_ASSIGN_OR_RETURN(password, ReadSecret("Password of " + options.account + ": ", false, "--password-fd"));
-      }
+      POS_ASSIGN_OR_RETURN(std::string password, ReadAccountPassword(options));
       POS_ASSIGN_OR_RETURN(Admitted admitted, LogIn(membership.node_id, membership.node_name, keys, options, password));
       if (context.options.json) {
         context.PrintJson({{"logged_in", true}, {"hub", options.hub}, {"hub_name", admitted.hub_name},
