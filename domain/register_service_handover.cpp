@@ -8,6 +8,13 @@
 namespace pos {
 
 Status RegisterService::ParkToSite(const std::string& receipt_id) {
+  // A receipt handed to the site leaves this till's register: only a till with a
+  // hub connection (the daemon of a joined till sets the claimer) may give one away.
+  if (claimer_ == nullptr) {
+    return Status::FailedPrecondition(
+        "receipt " + receipt_id + " cannot be parked to the site: this till has no site hub (join one with " +
+        "`pos sync join` and park through `pos serve`); `pos sale park` keeps it on this till");
+  }
   POS_ASSIGN_OR_RETURN(Actor actor, SignedOnActor());
   auto decision = register_.DecideHandOver(actor, receipt_id);
   if (decision.ok() && fiscal_ != nullptr) {

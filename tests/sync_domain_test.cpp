@@ -578,6 +578,20 @@ TEST_F(HandoverTest, TwoTillsRacingForTheSameReceipts_ExactlyOneWinsEach) {
   for (const auto& [id, count] : taken_over) EXPECT_EQ(count, 1) << id;
 }
 
+TEST_F(HandoverTest, ATillWithoutASiteHubCannotParkToTheSiteAndKeepsTheReceipt) {
+  a_->svc->SetHandoverClaimer(nullptr);
+  auto id = a_->svc->Open();
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(a_->svc->AddLine(*id, "1001", 1).ok());
+  const uint64_t before = a_->store->LastSequence();
+  Status parked = a_->svc->ParkToSite(*id);
+  EXPECT_EQ(parked.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(parked.message().find("pos sync join"), std::string::npos) << parked.ToString();
+  EXPECT_EQ(a_->store->LastSequence(), before);
+  // Still this till's open receipt: it sells on.
+  EXPECT_TRUE(a_->svc->AddLine(*id, "1002", 1).ok());
+}
+
 TEST_F(HandoverTest, RefundReceiptsAndReceiptsWithPaymentsAreNotHandedOver) {
   auto sale = a_->svc->Open();
   ASSERT_TRUE(sale.ok());
