@@ -74,40 +74,21 @@ class GroupCommitWriter::Group {
 
   // All-or-nothing: a bad event refuses the whole request.
   Result<ReplicationReceipt> AddReplicated(const std::vector<std::string>& events) {
-    std::unordered_map<std::string, ChainHead> scratch_heads;
-    std::unordered_map<std::string, uint64_t> scratch_versions;
-    std::unordered_map<std::string, std::string> scratch_hashes;  // OriginKey -> hash
-    struct Accepted {
-      const std::string* bytes;
-      std::string origin;
-      uint64_t origin_seq;
-      std::string stream;
-      uint64_t stream_version;
-      uint64_t hlc;
-    };
-    std::vector<Accepted> accepted;
-    ReplicationReceipt receipt;
-    for (size_t i = 0; i < events.size(); ++i) {
-      auto parsed = EventView::Parse(events[i]);
-      if (!parsed.ok()) return parsed.status().WithContext("replicated event #" + std::to_string(i));
-      const EventView& event = parsed.value();
-      const std::string origin(event.origin());
-      const std::string where = "event " + DescribeOrigin(origin) + "/" + std::to_string(event.origin_seq());
-      POS_RETURN_IF_ERROR(event.VerifyHash().WithContext(where));
-      POS_RETURN_IF_ERROR(event.VerifyPayload().WithContext(where));
+    return AddOthers(events, /*filtered=*/false,
+                     [&](const EventView& event, const std::string& origin, const std::string& where,
+                         const ScratchHeads& scratch_heads, const ScratchHashes& scratch_hashes) -> Result<Admission> {
       if (FilteredHead(origin).seq > 0) {
         return Status::InvalidArgument(where + ": this store holds that origin filtered, not as a full chain");
       }
       auto found = scratch_heads.find(origin);
-      ChainHead head = found != scratch_heads.end() ? found->second : Head(origin);
+      const ChainHead head = found != scratch_heads.end() ? found->second : Head(origin);
       if (origin == writer_.node_id_ && event.origin_seq() > head.seq) {
         return Status::Corruption(where + ": an event of this node's own origin that this store never wrote; "
                                           "restore the node from a backup instead of replicating it back");
       }
       if (event.origin_seq() <= head.seq) {
         POS_RETURN_IF_ERROR(CheckDuplicate(event, where, scratch_hashes));
-        ++receipt.duplicates;
-        continue;
+        return Admission::kDuplicate;
       }
       if (event.origin_seq() != head.seq + 1) {
         return Status::Corruption(where + ": gap, this store holds that origin up to seq " +
@@ -116,30 +97,8 @@ class GroupCommitWriter::Group {
       if (event.prev_hash() != head.hash) {
         return Status::Corruption(where + ": previous hash does not match the stored chain head");
       }
-      scratch_heads[origin] = ChainHead{event.origin_seq(), std::string(event.hash())};
-      scratch_hashes[layout::OriginKey(origin, event.origin_seq())] = std::string(event.hash());
-      std::string stream(event.stream());
-      auto known = scratch_versions.find(stream);
-      uint64_t current = 0;
-      if (known != scratch_versions.end()) {
-        current = known->second;
-      } else {
-        POS_ASSIGN_OR_RETURN(current, StreamVersion(stream));
-      }
-      scratch_versions[stream] = std::max(current, event.stream_version());
-      accepted.push_back({&events[i], origin, event.origin_seq(), std::move(stream), event.stream_version(),
-                          event.hlc()});
-    }
-    for (const Accepted& a : accepted) {
-      writer_.hlc_.Observe(a.hlc);
-      PutEvent(*a.bytes, a.origin, a.origin_seq, a.stream, a.stream_version);
-    }
-    for (auto& [origin, head] : scratch_heads) SetHead(origin, head);
-    for (auto& [stream, version] : scratch_versions) stream_versions_[stream] = version;
-    pending_hashes_.merge(scratch_hashes);
-    receipt.appended = accepted.size();
-    receipt.last_local_seq = next_seq_ - 1;
-    return receipt;
+      return Admission::kAppendAtHead;
+    });
   }
 
   // A selection of other origins' events (ReplicationMode::kFiltered): per origin
@@ -147,9 +106,61 @@ class GroupCommitWriter::Group {
   // backfill after a sync mode change) and must link to its held neighbours.
   // All-or-nothing like AddReplicated.
   Result<ReplicationReceipt> AddFiltered(const std::vector<std::string>& events) {
-    std::unordered_map<std::string, ChainHead> scratch_heads;
+    return AddOthers(events, /*filtered=*/true,
+                     [&](const EventView& event, const std::string& origin, const std::string& where,
+                         const ScratchHeads& scratch_heads, const ScratchHashes& scratch_hashes) -> Result<Admission> {
+      if (origin == writer_.node_id_ || Head(origin).seq > 0) {
+        return Status::InvalidArgument(where + ": this store holds that origin as a full chain; it cannot arrive filtered");
+      }
+      if (event.origin_seq() == 0) return Status::Corruption(where + ": origin_seq 0");
+      auto found = scratch_heads.find(origin);
+      const ChainHead head = found != scratch_heads.end() ? found->second : FilteredHead(origin);
+      if (event.origin_seq() <= head.seq) {
+        POS_ASSIGN_OR_RETURN(bool held, HeldCopyMatches(event, where, scratch_hashes));
+        if (held) return Admission::kDuplicate;
+        // A gap below the head filled (the till's sync mode came to carry more,
+        // docs/sync.md "Mode changes"): it must link to the neighbours held.
+        POS_RETURN_IF_ERROR(CheckFilledGap(event, where, scratch_hashes));
+        return Admission::kAppendBelowHead;
+      }
+      if (event.origin_seq() == head.seq + 1 && event.prev_hash() != head.hash) {
+        return Status::Corruption(where + ": previous hash does not match the held event seq " +
+                                  std::to_string(head.seq));
+      }
+      return Admission::kAppendAtHead;
+    });
+  }
+
+  bool empty() const { return next_seq_ == committed_.last_local_seq + 1; }
+  // Streams this group's local work moved, with their versions after it.
+  const std::unordered_map<std::string, uint64_t>& local_versions() const { return local_versions_; }
+  rocksdb::WriteBatch& batch() { return batch_; }
+
+  CommittedState NextState() const {
+    CommittedState next = committed_;
+    next.last_local_seq = next_seq_ - 1;
+    for (const auto& [origin, head] : heads_) next.heads[origin] = head;
+    for (const auto& [origin, head] : filtered_heads_) next.filtered_heads[origin] = head;
+    return next;
+  }
+
+ private:
+  using ScratchHeads = std::unordered_map<std::string, ChainHead>;
+  using ScratchHashes = std::unordered_map<std::string, std::string>;  // OriginKey -> hash
+
+  // What a replicated event does to this store: nothing (held already), append it
+  // as its origin's new head, or append it below the head (a filled gap).
+  enum class Admission { kDuplicate, kAppendAtHead, kAppendBelowHead };
+
+  // The frame AddReplicated and AddFiltered share: every event parsed and its hash
+  // and payload verified, `admit` applies the mode's chain rule against the heads
+  // and hashes staged so far in this request, and only when every event passed are
+  // they put into the group (heads as full or filtered chains).
+  template <typename Admit>
+  Result<ReplicationReceipt> AddOthers(const std::vector<std::string>& events, bool filtered, Admit admit) {
+    ScratchHeads scratch_heads;
     std::unordered_map<std::string, uint64_t> scratch_versions;
-    std::unordered_map<std::string, std::string> scratch_hashes;  // OriginKey -> hash
+    ScratchHashes scratch_hashes;
     struct Accepted {
       const std::string* bytes;
       std::string origin;
@@ -168,27 +179,14 @@ class GroupCommitWriter::Group {
       const std::string where = "event " + DescribeOrigin(origin) + "/" + std::to_string(event.origin_seq());
       POS_RETURN_IF_ERROR(event.VerifyHash().WithContext(where));
       POS_RETURN_IF_ERROR(event.VerifyPayload().WithContext(where));
-      if (origin == writer_.node_id_ || Head(origin).seq > 0) {
-        return Status::InvalidArgument(where + ": this store holds that origin as a full chain; it cannot arrive filtered");
+      POS_ASSIGN_OR_RETURN(Admission admission, admit(event, origin, where, scratch_heads, scratch_hashes));
+      if (admission == Admission::kDuplicate) {
+        ++receipt.duplicates;
+        continue;
       }
-      if (event.origin_seq() == 0) return Status::Corruption(where + ": origin_seq 0");
-      auto found = scratch_heads.find(origin);
-      ChainHead head = found != scratch_heads.end() ? found->second : FilteredHead(origin);
-      const bool backfill = event.origin_seq() <= head.seq;
-      if (backfill) {
-        POS_ASSIGN_OR_RETURN(bool held, HeldCopyMatches(event, where, scratch_hashes));
-        if (held) {
-          ++receipt.duplicates;
-          continue;
-        }
-        // A gap below the head filled (the till's sync mode came to carry more,
-        // docs/sync.md "Mode changes"): it must link to the neighbours held.
-        POS_RETURN_IF_ERROR(CheckFilledGap(event, where, scratch_hashes));
-      } else if (event.origin_seq() == head.seq + 1 && event.prev_hash() != head.hash) {
-        return Status::Corruption(where + ": previous hash does not match the held event seq " +
-                                  std::to_string(head.seq));
+      if (admission == Admission::kAppendAtHead) {
+        scratch_heads[origin] = ChainHead{event.origin_seq(), std::string(event.hash())};
       }
-      if (!backfill) scratch_heads[origin] = ChainHead{event.origin_seq(), std::string(event.hash())};
       scratch_hashes[layout::OriginKey(origin, event.origin_seq())] = std::string(event.hash());
       std::string stream(event.stream());
       auto known = scratch_versions.find(stream);
@@ -207,8 +205,12 @@ class GroupCommitWriter::Group {
       PutEvent(*a.bytes, a.origin, a.origin_seq, a.stream, a.stream_version);
     }
     for (auto& [origin, head] : scratch_heads) {
-      filtered_heads_[origin] = head;
-      batch_.Put(writer_.families_.meta, layout::FilteredHeadKey(origin), layout::HeadValue(head.seq, head.hash));
+      if (filtered) {
+        filtered_heads_[origin] = head;
+        batch_.Put(writer_.families_.meta, layout::FilteredHeadKey(origin), layout::HeadValue(head.seq, head.hash));
+      } else {
+        SetHead(origin, head);
+      }
     }
     for (auto& [stream, version] : scratch_versions) stream_versions_[stream] = version;
     pending_hashes_.merge(scratch_hashes);
@@ -217,20 +219,6 @@ class GroupCommitWriter::Group {
     return receipt;
   }
 
-  bool empty() const { return next_seq_ == committed_.last_local_seq + 1; }
-  // Streams this group's local work moved, with their versions after it.
-  const std::unordered_map<std::string, uint64_t>& local_versions() const { return local_versions_; }
-  rocksdb::WriteBatch& batch() { return batch_; }
-
-  CommittedState NextState() const {
-    CommittedState next = committed_;
-    next.last_local_seq = next_seq_ - 1;
-    for (const auto& [origin, head] : heads_) next.heads[origin] = head;
-    for (const auto& [origin, head] : filtered_heads_) next.filtered_heads[origin] = head;
-    return next;
-  }
-
- private:
   ChainHead Head(const std::string& origin) const {
     if (auto it = heads_.find(origin); it != heads_.end()) return it->second;
     if (auto it = committed_.heads.find(origin); it != committed_.heads.end()) return it->second;
