@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "domain/register_events.h"
 #include "engine/bytes.h"
 #include "events/event_types.h"
 #include "events/event_view.h"
@@ -32,17 +33,7 @@ bool Fold(const EventView& event, SiteParkedReceipt& out) {
     case EventType::kLineAdded: {
       const auto* p = event.PayloadAs<fb::LineAdded>();
       if (p == nullptr) return false;
-      ReceiptLine line;
-      line.line_no = p->line_no();
-      line.article_code = Str(p->article_code());
-      line.name = Str(p->name());
-      line.group = Str(p->group());
-      line.quantity = p->quantity();
-      line.unit_price = p->unit_price();
-      line.tax_rate = Str(p->tax_rate());
-      line.tax_basis_points = p->tax_basis_points();
-      line.price_overridden = p->price_overridden();
-      r.lines.push_back(std::move(line));
+      r.lines.push_back(register_events::LineOf(*p));
       return true;
     }
     case EventType::kLineVoided: {

@@ -129,17 +129,7 @@ Status Register::Apply(const EventView& event) {
       if (p == nullptr) return malformed();
       Receipt* receipt = receipt_of_event();
       if (receipt == nullptr) return missing_receipt();
-      ReceiptLine line;
-      line.line_no = p->line_no();
-      line.article_code = Str(p->article_code());
-      line.name = Str(p->name());
-      line.group = Str(p->group());
-      line.quantity = p->quantity();
-      line.unit_price = p->unit_price();
-      line.tax_rate = Str(p->tax_rate());
-      line.tax_basis_points = p->tax_basis_points();
-      line.price_overridden = p->price_overridden();
-      receipt->lines.push_back(std::move(line));
+      receipt->lines.push_back(register_events::LineOf(*p));
       return Status::Ok();
     }
     case EventType::kLineVoided: {

@@ -50,6 +50,21 @@ Bytes LineAdded(const ReceiptLine& line, const std::string& approved_by) {
   return Finish(b);
 }
 
+ReceiptLine LineOf(const fb::LineAdded& payload) {
+  auto text = [](const flatbuffers::String* s) { return s == nullptr ? std::string() : s->str(); };
+  ReceiptLine line;
+  line.line_no = payload.line_no();
+  line.article_code = text(payload.article_code());
+  line.name = text(payload.name());
+  line.group = text(payload.group());
+  line.quantity = payload.quantity();
+  line.unit_price = payload.unit_price();
+  line.tax_rate = text(payload.tax_rate());
+  line.tax_basis_points = payload.tax_basis_points();
+  line.price_overridden = payload.price_overridden();
+  return line;
+}
+
 Bytes LineVoided(uint32_t line_no, const std::string& approved_by) {
   Builder b;
   b.Finish(fb::CreateLineVoidedDirect(b, line_no, approved_by.c_str()));

@@ -1,6 +1,7 @@
 // Payload encoders of the receipt and register events (events/receipts.fbs,
 // events/register.fbs). Decoding is done where the events are read, through
-// EventView::PayloadAs<fb::…>().
+// EventView::PayloadAs<fb::…>(); a LineAdded's line, which the register and the
+// hand-over both rebuild, by LineOf().
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,10 @@
 #include "domain/receipt.h"
 #include "domain/z_report.h"
 
+namespace pos::fb {
+struct LineAdded;
+}  // namespace pos::fb
+
 namespace pos::register_events {
 
 using Bytes = std::vector<uint8_t>;
@@ -17,6 +22,8 @@ using Bytes = std::vector<uint8_t>;
 Bytes ReceiptOpened(const std::string& receipt_id, const std::string& cashier, uint64_t refund_of_number,
                     const std::string& refund_of_till, bool training);
 Bytes LineAdded(const ReceiptLine& line, const std::string& approved_by);
+// The line a LineAdded payload adds (not voided, no discount yet).
+ReceiptLine LineOf(const fb::LineAdded& payload);
 Bytes LineVoided(uint32_t line_no, const std::string& approved_by);
 Bytes LineDiscountGranted(uint32_t line_no, int64_t amount, const std::string& approved_by);
 Bytes ReceiptDiscountGranted(int64_t amount, const std::string& approved_by);
